@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The local development stack: one MariaDB and one Kafka broker, native processes,
+# no Docker. `up` is harmless when they already run; `down` stops only what `up` started.
+#
+#   stack.sh up|down|status
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+up() {
+  bash "$here/mariadb.sh" up
+  bash "$here/kafka.sh" up
+  cat <<INFO
+
+Local stack is up:
+  MariaDB  127.0.0.1:${MARIADB_PORT:-3307}  user tributary / tributary  (admin for tests: tributary_test / tributary_test)
+           mariadb -h127.0.0.1 -P${MARIADB_PORT:-3307} -utributary_test -ptributary_test
+  Kafka    127.0.0.1:${KAFKA_PORT:-19092}  (KRaft, single node)
+  Try:     npx tributary start --config config/example.toml
+INFO
+}
+
+down() {
+  local rc=0
+  bash "$here/kafka.sh" down || rc=$?
+  bash "$here/mariadb.sh" down || rc=$?
+  return $rc
+}
+
+status() {
+  local rc=0
+  bash "$here/mariadb.sh" status || rc=$?
+  bash "$here/kafka.sh" status || rc=$?
+  return $rc
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

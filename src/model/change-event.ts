@@ -1,0 +1,60 @@
+import type { Position } from './position.js';
+import type { TableSchema } from './table-schema.js';
+
+/** `c` insert, `u` update, `d` delete, `r` snapshot read. */
+export type Op = 'c' | 'u' | 'd' | 'r';
+
+/**
+ * A row image keyed by column name. Values are already in their Avro physical form:
+ * int/float/double as number, long as bigint, boolean, string, bytes as Buffer
+ * (decimals as big-endian two's-complement unscaled values), date as days (number),
+ * timestamp-micros and time-micros as bigint, null for SQL NULL.
+ */
+export type Row = Record<string, unknown>;
+
+/** `"first"`, `"true"`, `"last"` while a table is snapshotted; `"false"` when streaming. */
+export type SnapshotMarker = 'true' | 'first' | 'last' | 'false';
+
+/** The `source` block of the envelope: where this one change came from. */
+export interface SourceInfo {
+  ts_ms: number;
+  snapshot: SnapshotMarker;
+  db: string;
+  table: string;
+  server_id: number;
+  gtid: string | null;
+  file: string;
+  pos: number;
+  /** Index of the row within its binlog rows event. */
+  row: number;
+  thread: number | null;
+  query: string | null;
+}
+
+export interface TransactionInfo {
+  id: string;
+  /** 1-based order of the event among all events of its transaction. */
+  total_order: number;
+  /** 1-based order of the event among the events of its table in the transaction. */
+  data_collection_order: number;
+}
+
+export interface ChangeEvent {
+  op: Op;
+  /** The table's schema version that this change was written under. */
+  schema: TableSchema;
+  before: Row | null;
+  after: Row | null;
+  source: SourceInfo;
+  transaction: TransactionInfo | null;
+}
+
+/**
+ * What a source hands to the pipeline: changes in commit order. A large transaction
+ * arrives as several batches; only the last one carries `commit`, the position after
+ * the transaction, which the checkpoint may move to once every event up to it is acked.
+ */
+export interface SourceBatch {
+  events: ChangeEvent[];
+  commit: Position | null;
+}
