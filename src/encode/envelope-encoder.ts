@@ -1,0 +1,258 @@
+import type { Type } from 'avsc';
+import type { ChangeEvent, Row } from '../model/change-event.js';
+import type { TableSchema } from '../model/table-schema.js';
+import { TributaryError } from '../errors/tributary-error.js';
+import { avroTypeFor } from './avro-type-for.js';
+import { FrameWriter } from './frame-writer.js';
+import { fingerprintToHex } from './rabin-fingerprint.js';
+import { schemaFingerprint } from './schema-fingerprint.js';
+import { loadSharedSchemas, type SharedSchemas } from './shared-schemas.js';
+import { frameHeader } from './single-object-frame.js';
+import { buildTableAvroSchemas } from './table-avro-schemas.js';
+
+export interface EnvelopeEncoderOptions {
+  /** The pipeline name, published as `source.name`. */
+  connectorName: string;
+  /** First part of every table's Avro namespace (`<namespace>.<db>.<table>`), e.g. the topic prefix. */
+  namespace: string;
+  /** Tributary's version, published as `source.version`. */
+  version: string;
+  /** Published as `source.connector`; default `mysql`. */
+  connector?: string;
+}
+
+/** A schema to publish on the schemas topic: key = `fingerprint`, value = `schema`. */
+export interface PublishedSchema {
+  /** 16 lowercase hex digits, most significant first (see `fingerprintToHex`). */
+  fingerprint: string;
+  /** The schema's JSON text, logical-type attributes included. */
+  schema: string;
+}
+
+export interface EncodedChange {
+  /** Framed key; null for a table without a primary key. */
+  key: Buffer | null;
+  /** Framed envelope. */
+  value: Buffer;
+  keySchemaId: string | null;
+  valueSchemaId: string;
+}
+
+/** The encoding state of one table version, built once and reused for every row. */
+interface TableCodec {
+  label: string;
+  keyType: Type | null;
+  keyHeader: Buffer | null;
+  keySchemaId: string | null;
+  valueType: Type;
+  valueHeader: Buffer;
+  valueSchemaId: string;
+  /** MySQL column names and their Avro field names, only when some differ. */
+  rename: { from: readonly string[]; to: readonly string[] } | null;
+  published: { key: PublishedSchema | null; value: PublishedSchema };
+}
+
+/**
+ * Turns ChangeEvents into framed Avro key and value bytes (Avro single-object encoding,
+ * docs/message-format.md). Types are built once per TableSchema object; per row,
+ * encode() reuses one envelope object and one scratch buffer and allocates only the two
+ * output buffers (plus renamed row copies for tables whose column names needed
+ * sanitizing). Longs accept JS safe integers or bigint (see `bigintLongType`).
+ *
+ * A schema used for the first time is queued for `takeNewSchemas()`; the caller must
+ * publish it before it sends the first message that uses it.
+ */
+export class EnvelopeEncoder {
+  private readonly codecs = new WeakMap<TableSchema, TableCodec>();
+  private readonly knownFingerprints = new Set<string>();
+  private pending: PublishedSchema[] = [];
+  private readonly writer = new FrameWriter();
+  private readonly shared: SharedSchemas;
+  private readonly options: EnvelopeEncoderOptions;
+  // Reused for every row: the envelope and source records are only read while encoding.
+  private readonly source: Record<string, unknown>;
+  private readonly envelope: Record<string, unknown>;
+
+  constructor(options: EnvelopeEncoderOptions) {
+    this.options = options;
+    this.shared = loadSharedSchemas();
+    this.source = {
+      version: options.version,
+      connector: options.connector ?? 'mysql',
+      name: options.connectorName,
+      ts_ms: 0,
+      snapshot: 'false',
+      db: '',
+      table: null,
+      server_id: 0,
+      gtid: null,
+      file: '',
+      pos: 0,
+      row: 0,
+      thread: null,
+      query: null,
+    };
+    this.envelope = { before: null, after: null, source: this.source, op: '', ts_ms: null, transaction: null };
+  }
+
+  /** Encodes one change. `tsMs` is the processing time published as the envelope's `ts_ms`. */
+  encode(event: ChangeEvent, tsMs: number): EncodedChange {
+    const codec = this.codecFor(event.schema);
+    const before = codec.rename && event.before ? renameRow(event.before, codec.rename) : event.before;
+    const after = codec.rename && event.after ? renameRow(event.after, codec.rename) : event.after;
+
+    let key: Buffer | null = null;
+    if (codec.keyType) {
+      const keyRow = event.op === 'd' ? before : after;
+      if (!keyRow) throw missingImage(event, codec);
+      key = this.frame(codec, codec.keyHeader!, codec.keyType, keyRow, 'key');
+    }
+
+    const s = event.source;
+    const src = this.source;
+    src.ts_ms = s.ts_ms;
+    src.snapshot = s.snapshot;
+    src.db = s.db;
+    src.table = s.table;
+    src.server_id = s.server_id;
+    src.gtid = s.gtid;
+    src.file = s.file;
+    src.pos = s.pos;
+    src.row = s.row;
+    src.thread = s.thread;
+    src.query = s.query;
+    const env = this.envelope;
+    env.before = before;
+    env.after = after;
+    env.op = event.op;
+    env.ts_ms = tsMs;
+    env.transaction = event.transaction;
+    try {
+      const value = this.frame(codec, codec.valueHeader, codec.valueType, env, 'value');
+      return { key, value, keySchemaId: codec.keySchemaId, valueSchemaId: codec.valueSchemaId };
+    } finally {
+      // Do not keep row images alive between calls.
+      env.before = null;
+      env.after = null;
+      env.transaction = null;
+    }
+  }
+
+  /** The framed key of a delete's tombstone (sent with a null value); null for a table without a primary key. */
+  tombstone(event: ChangeEvent): Buffer | null {
+    const codec = this.codecFor(event.schema);
+    if (!codec.keyType) return null;
+    const image = event.before ?? event.after;
+    if (!image) throw missingImage(event, codec);
+    const row = codec.rename ? renameRow(image, codec.rename) : image;
+    return this.frame(codec, codec.keyHeader!, codec.keyType, row, 'key');
+  }
+
+  /** Schemas first used since the last call, in first-use order, each returned once. */
+  takeNewSchemas(): PublishedSchema[] {
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
+  }
+
+  /** The key and value schemas of a table version (queues them like encode() would). */
+  schemasFor(table: TableSchema): { key: PublishedSchema | null; value: PublishedSchema } {
+    return this.codecFor(table).published;
+  }
+
+  private codecFor(table: TableSchema): TableCodec {
+    let codec = this.codecs.get(table);
+    if (!codec) {
+      codec = this.buildCodec(table);
+      this.codecs.set(table, codec);
+    }
+    return codec;
+  }
+
+  private buildCodec(table: TableSchema): TableCodec {
+    const schemas = buildTableAvroSchemas(table, this.options.namespace, this.shared);
+    const label = `${table.db}.${table.table}`;
+    const key = schemas.key ? this.prepare(schemas.key, label) : null;
+    const value = this.prepare(schemas.value, label);
+    const from = table.columns.map((c) => c.name);
+    const renamed = schemas.fieldNames.some((name, i) => name !== from[i]);
+    return {
+      label,
+      keyType: key?.type ?? null,
+      keyHeader: key?.header ?? null,
+      keySchemaId: key?.published.fingerprint ?? null,
+      valueType: value.type,
+      valueHeader: value.header,
+      valueSchemaId: value.published.fingerprint,
+      rename: renamed ? { from, to: schemas.fieldNames } : null,
+      published: { key: key?.published ?? null, value: value.published },
+    };
+  }
+
+  private prepare(schema: Record<string, unknown>, label: string): { type: Type; header: Buffer; published: PublishedSchema } {
+    let type: Type;
+    try {
+      type = avroTypeFor(schema);
+    } catch (err) {
+      throw new TributaryError(`cannot build the Avro schema of ${label}: ${(err as Error).message}`, {
+        code: 'ENCODE',
+        cause: err,
+        fix: 'a column type maps to an invalid Avro type; report it as a bug with the table DDL',
+      });
+    }
+    const fp = schemaFingerprint(schema);
+    const published = { fingerprint: fingerprintToHex(fp), schema: JSON.stringify(schema) };
+    if (!this.knownFingerprints.has(published.fingerprint)) {
+      this.knownFingerprints.add(published.fingerprint);
+      this.pending.push(published);
+    }
+    return { type, header: frameHeader(fp), published };
+  }
+
+  private frame(codec: TableCodec, header: Buffer, type: Type, value: unknown, part: 'key' | 'value'): Buffer {
+    try {
+      return this.writer.write(header, type, value);
+    } catch (err) {
+      throw invalidValue(codec, type, value, part, err);
+    }
+  }
+}
+
+function renameRow(row: Row, rename: { from: readonly string[]; to: readonly string[] }): Row {
+  const out: Row = {};
+  for (let i = 0; i < rename.from.length; i++) out[rename.to[i]!] = row[rename.from[i]!];
+  return out;
+}
+
+function missingImage(event: ChangeEvent, codec: TableCodec): TributaryError {
+  const image = event.op === 'd' ? 'before' : 'after';
+  return new TributaryError(`${event.op} change on ${codec.label} has no ${image} image to take the key from`, {
+    code: 'ENCODE',
+    fix: 'set binlog_row_image=FULL on the server; if it is, report this as a bug',
+  });
+}
+
+/** Names the offending field: avsc's own message does not say where the bad value is. */
+function invalidValue(codec: TableCodec, type: Type, value: unknown, part: string, cause: unknown): TributaryError {
+  const problems: string[] = [];
+  type.isValid(value, {
+    errorHook: (path: string[], any: unknown, t: Type) => {
+      if (problems.length < 3) problems.push(`${path.join('.') || '(root)'} = ${describe(any)} is not a valid ${JSON.stringify(t.schema())}`);
+    },
+  });
+  const detail = problems.length > 0 ? problems.join('; ') : (cause as Error).message;
+  return new TributaryError(`cannot encode the ${part} of a change on ${codec.label}: ${detail}`, {
+    code: 'ENCODE',
+    cause,
+    fix: 'a column value does not match its Avro type; report it as a bug with the column type and value',
+  });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  if (value === undefined) return 'undefined (column missing from the row)';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? '[array]' : '{object}';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

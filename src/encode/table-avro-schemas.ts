@@ -1,0 +1,73 @@
+import type { ColumnSpec, TableSchema } from '../model/table-schema.js';
+import { TributaryError } from '../errors/tributary-error.js';
+import { toAvroFieldNames, toAvroNamespace } from './avro-name.js';
+import type { SharedSchemas } from './shared-schemas.js';
+
+type SchemaObject = Record<string, unknown>;
+
+/** The Avro schemas of one table version, in JSON form, as published. */
+export interface TableAvroSchemas {
+  /** `<namespace base>.<db>.<table>`, every part a valid Avro name. */
+  namespace: string;
+  /** Record `<namespace>.Key` of the primary-key columns; null for a table without one. */
+  key: SchemaObject | null;
+  /** Record `<namespace>.Envelope`, with the row record `<namespace>.Value` inside. */
+  value: SchemaObject;
+  /** The Avro field name of each column, in column order. */
+  fieldNames: readonly string[];
+}
+
+/**
+ * Builds the key and envelope schemas of a table version. Column names that are not
+ * valid Avro names are sanitized (see `toAvroFieldNames`), and such a field keeps the
+ * MySQL spelling in a `mysql_name` attribute. Nullable columns become `["null", T]`
+ * with default null.
+ */
+export function buildTableAvroSchemas(
+  table: TableSchema,
+  namespaceBase: string,
+  shared: SharedSchemas,
+): TableAvroSchemas {
+  const namespace = toAvroNamespace([namespaceBase, table.db, table.table]);
+  const fieldNames = toAvroFieldNames(table.columns.map((c) => c.name));
+  const fields = table.columns.map((column, i) => field(column, fieldNames[i]!));
+
+  let key: SchemaObject | null = null;
+  if (table.primaryKey.length > 0) {
+    const keyFields = table.primaryKey.map((name) => {
+      const index = table.columns.findIndex((c) => c.name === name);
+      if (index < 0) {
+        throw new TributaryError(`primary-key column ${name} of ${table.db}.${table.table} is not among its columns`, {
+          code: 'ENCODE',
+          fix: 'the table schema given to the encoder is inconsistent; report it as a bug with the table DDL',
+        });
+      }
+      return fields[index]!;
+    });
+    key = { type: 'record', name: 'Key', namespace, fields: keyFields };
+  }
+
+  const row = { type: 'record', name: 'Value', namespace, fields };
+  const value: SchemaObject = {
+    type: 'record',
+    name: 'Envelope',
+    namespace,
+    fields: [
+      { name: 'before', type: ['null', row], default: null },
+      { name: 'after', type: ['null', 'Value'], default: null },
+      { name: 'source', type: shared.source },
+      { name: 'op', type: 'string' },
+      { name: 'ts_ms', type: ['null', 'long'], default: null },
+      { name: 'transaction', type: ['null', shared.transaction], default: null },
+    ],
+  };
+  return { namespace, key, value, fieldNames };
+}
+
+function field(column: ColumnSpec, avroName: string): SchemaObject {
+  const out: SchemaObject = column.nullable
+    ? { name: avroName, type: ['null', column.avro], default: null }
+    : { name: avroName, type: column.avro };
+  if (avroName !== column.name) out.mysql_name = column.name;
+  return out;
+}

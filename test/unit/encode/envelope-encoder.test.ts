@@ -1,0 +1,281 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChangeEvent, Row, SourceInfo } from '../../../src/model/change-event.js';
+import type { ColumnSpec, TableSchema } from '../../../src/model/table-schema.js';
+import { EnvelopeEncoder, type PublishedSchema } from '../../../src/encode/envelope-encoder.js';
+import { FrameDecoder } from '../../../src/encode/frame-decoder.js';
+import { tributaryCanonicalForm } from '../../../src/encode/canonical-form.js';
+import { schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
+import { fingerprintToHex } from '../../../src/encode/rabin-fingerprint.js';
+
+const OPTIONS = { connectorName: 'shop-cdc', namespace: 'tributary', version: '0.1.0' };
+
+function col(name: string, avro: ColumnSpec['avro'], nullable = false, sqlType = 'x'): ColumnSpec {
+  return { name, avro, nullable, sqlType };
+}
+
+function source(overrides: Partial<SourceInfo> = {}): SourceInfo {
+  return {
+    ts_ms: 1_700_000_000_123,
+    snapshot: 'false',
+    db: 'shop',
+    table: 'orders',
+    server_id: 4_000_000_001,
+    gtid: '0-1-42',
+    file: 'mysql-bin.000003',
+    pos: 5_000_000_123,
+    row: 2,
+    thread: 77,
+    query: null,
+    ...overrides,
+  };
+}
+
+function event(schema: TableSchema, op: ChangeEvent['op'], before: Row | null, after: Row | null): ChangeEvent {
+  return { op, schema, before, after, source: source({ db: schema.db, table: schema.table }), transaction: null };
+}
+
+/** avsc decodes records into class instances; compare their data as plain objects. */
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  if (Array.isArray(value)) return value.map(plain);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+}
+
+function decoderFor(schemas: PublishedSchema[]): FrameDecoder {
+  const decoder = new FrameDecoder();
+  for (const s of schemas) decoder.addSchema(s.fingerprint, s.schema);
+  return decoder;
+}
+
+const BIG = 2n ** 60n + 7n; // above 2^53: must survive exactly
+
+const allTypes: TableSchema = {
+  db: 'shop',
+  table: 'orders',
+  primaryKey: ['id', 'region'],
+  columns: [
+    col('id', 'long'),
+    col('region', 'int'),
+    col('flag', 'boolean'),
+    col('ratio', 'float'),
+    col('amount', 'double'),
+    col('note', 'string', true),
+    col('blob', 'bytes', true),
+    col('price', { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 }),
+    col('day', { type: 'int', logicalType: 'date' }),
+    col('created', { type: 'long', logicalType: 'timestamp-micros' }),
+    col('at', { type: 'long', logicalType: 'time-micros' }, true),
+    col('uuid', { type: 'fixed', name: 'uuid_bin', size: 4 }),
+    col('status', { type: 'enum', name: 'status', symbols: ['new', 'paid'] }, true),
+    col('counter', 'long', true),
+  ],
+};
+
+const fullRow: Row = {
+  id: BIG,
+  region: -3,
+  flag: true,
+  ratio: 1.5,
+  amount: -1234.5678,
+  note: 'héllo',
+  blob: Buffer.from([0, 1, 255]),
+  price: Buffer.from([0x30, 0x39]), // 12345 unscaled
+  day: 19_700,
+  created: 1_700_000_000_123_456n,
+  at: 86_399_999_999n,
+  uuid: Buffer.from([1, 2, 3, 4]),
+  status: 'paid',
+  counter: -(2n ** 63n),
+};
+
+const nullRow: Row = { ...fullRow, note: null, blob: null, at: null, status: null, counter: null };
+
+test('an insert round-trips every Avro physical type, bigint longs above 2^53 and nulls', () => {
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const insert = { ...event(allTypes, 'c', null, fullRow), transaction: { id: '0-1-42', total_order: 3, data_collection_order: 1 } };
+  const encoded = encoder.encode(insert, 1_700_000_000_999);
+  const decoder = decoderFor(encoder.takeNewSchemas());
+
+  const value = decoder.decode(encoded.value);
+  assert.equal(value.fingerprint, encoded.valueSchemaId);
+  assert.deepStrictEqual(plain(value.value), {
+    before: null,
+    after: fullRow,
+    source: {
+      version: '0.1.0',
+      connector: 'mysql',
+      name: 'shop-cdc',
+      ts_ms: 1_700_000_000_123n,
+      snapshot: 'false',
+      db: 'shop',
+      table: 'orders',
+      server_id: 4_000_000_001n,
+      gtid: '0-1-42',
+      file: 'mysql-bin.000003',
+      pos: 5_000_000_123n,
+      row: 2,
+      thread: 77n,
+      query: null,
+    },
+    op: 'c',
+    ts_ms: 1_700_000_000_999n,
+    transaction: { id: '0-1-42', total_order: 3n, data_collection_order: 1n },
+  });
+  assert.deepStrictEqual(plain(decoder.decode(encoded.key!).value), { id: BIG, region: -3 });
+  assert.equal(decoder.decode(encoded.key!).fingerprint, encoded.keySchemaId);
+
+  const update = encoder.encode(event(allTypes, 'u', fullRow, nullRow), 5);
+  const decoded = plain(decoder.decode(update.value).value) as Record<string, unknown>;
+  assert.deepStrictEqual(decoded.before, fullRow);
+  assert.deepStrictEqual(decoded.after, nullRow);
+  assert.equal(decoded.op, 'u');
+  assert.equal(decoded.transaction, null);
+});
+
+test('frames are C3 01, the fingerprint little-endian, then the Avro body', () => {
+  const table: TableSchema = { db: 'shop', table: 'items', primaryKey: ['id'], columns: [col('id', 'long'), col('n', 'int')] };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const { key, keySchemaId, value, valueSchemaId } = encoder.encode(event(table, 'c', null, { id: 1n, n: 0 }), 0);
+  const [keySchema, valueSchema] = encoder.takeNewSchemas();
+
+  assert.equal(keySchema!.fingerprint, keySchemaId);
+  assert.equal(valueSchema!.fingerprint, valueSchemaId);
+  assert.equal(
+    tributaryCanonicalForm(JSON.parse(keySchema!.schema)),
+    '{"name":"tributary.shop.items.Key","type":"record","fields":[{"name":"id","type":"long"}]}',
+  );
+  const keyFp = schemaFingerprint(JSON.parse(keySchema!.schema));
+  assert.equal(keySchemaId, fingerprintToHex(keyFp));
+  const le = Buffer.alloc(8);
+  le.writeBigUInt64LE(keyFp);
+  // long 1 zig-zags to the single byte 02.
+  assert.deepStrictEqual(key, Buffer.concat([Buffer.from([0xc3, 0x01]), le, Buffer.from([0x02])]));
+  // The id text is the header's 8 fingerprint bytes read backwards.
+  assert.equal(Buffer.from(value.subarray(2, 10)).reverse().toString('hex'), valueSchemaId);
+  assert.deepStrictEqual([...value.subarray(0, 2)], [0xc3, 0x01]);
+});
+
+test('a table without a primary key has a null key and no key schema', () => {
+  const table: TableSchema = { db: 'shop', table: 'log', primaryKey: [], columns: [col('msg', 'string')] };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const encoded = encoder.encode(event(table, 'd', { msg: 'bye' }, null), 1);
+  assert.equal(encoded.key, null);
+  assert.equal(encoded.keySchemaId, null);
+  assert.equal(encoder.tombstone(event(table, 'd', { msg: 'bye' }, null)), null);
+  const schemas = encoder.takeNewSchemas();
+  assert.deepStrictEqual(schemas.map((s) => s.fingerprint), [encoded.valueSchemaId]);
+  const decoded = plain(decoderFor(schemas).decode(encoded.value).value) as Record<string, unknown>;
+  assert.deepStrictEqual([decoded.before, decoded.after, decoded.op], [{ msg: 'bye' }, null, 'd']);
+});
+
+test('a delete takes its key from the before image, and its tombstone key is the same bytes', () => {
+  const table: TableSchema = { db: 'shop', table: 'items', primaryKey: ['id'], columns: [col('id', 'long'), col('n', 'int')] };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const del = event(table, 'd', { id: BIG, n: 1 }, null);
+  const encoded = encoder.encode(del, 1);
+  assert.deepStrictEqual(encoder.tombstone(del), encoded.key);
+  const decoder = decoderFor(encoder.takeNewSchemas());
+  assert.deepStrictEqual(plain(decoder.decode(encoded.key!).value), { id: BIG });
+  assert.throws(() => encoder.encode(event(table, 'd', null, null), 1), { code: 'ENCODE', message: /d change on shop\.items has no before image/ });
+});
+
+test('decimal(10,2) and decimal(12,4) versions of a table get their own fingerprints and scales', () => {
+  const version = (precision: number, scale: number): TableSchema => ({
+    db: 'shop',
+    table: 'prices',
+    primaryKey: ['id'],
+    columns: [col('id', 'int'), col('price', { type: 'bytes', logicalType: 'decimal', precision, scale })],
+  });
+  const v1 = version(10, 2);
+  const v2 = version(12, 4);
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const unscaled = Buffer.from([0x30, 0x39]); // 12345
+  const a = encoder.encode(event(v1, 'c', null, { id: 1, price: unscaled }), 1);
+  const b = encoder.encode(event(v2, 'c', null, { id: 1, price: unscaled }), 1);
+  assert.notEqual(a.valueSchemaId, b.valueSchemaId);
+  assert.equal(a.keySchemaId, b.keySchemaId); // the key did not change, so neither did its schema
+
+  const decoder = decoderFor(encoder.takeNewSchemas());
+  const asDecimal = (frame: Buffer): string => {
+    const { fingerprint, value } = decoder.decode(frame);
+    const envelope = JSON.parse(decoder.schemaJson(fingerprint)!);
+    const row = envelope.fields[0].type[1];
+    const { scale } = row.fields[1].type;
+    const digits = (plain(value) as { after: { price: Buffer } }).after.price.readInt16BE(0).toString();
+    return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  };
+  assert.equal(asDecimal(a.value), '123.45');
+  assert.equal(asDecimal(b.value), '1.2345');
+});
+
+test('column names are sanitized to unique Avro names and keep their MySQL spelling', () => {
+  const table: TableSchema = {
+    db: 'my-shop',
+    table: '2024 orders',
+    primaryKey: ['order-id'],
+    columns: [col('order-id', 'long'), col('order_id', 'string'), col('unit price', 'int', true)],
+  };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const row = { 'order-id': 9n, order_id: 'A-9', 'unit price': 5 };
+  const encoded = encoder.encode(event(table, 'r', null, row), 1);
+  const schemas = encoder.takeNewSchemas();
+  const value = JSON.parse(schemas[1]!.schema);
+  assert.equal(value.namespace, 'tributary.my_shop._2024_orders');
+  assert.deepStrictEqual(value.fields[0].type[1].fields, [
+    { name: 'order_id_2', type: 'long', mysql_name: 'order-id' },
+    { name: 'order_id', type: 'string' },
+    { name: 'unit_price', type: ['null', 'int'], default: null, mysql_name: 'unit price' },
+  ]);
+  const decoder = decoderFor(schemas);
+  assert.deepStrictEqual(plain(decoder.decode(encoded.key!).value), { order_id_2: 9n });
+  assert.deepStrictEqual((plain(decoder.decode(encoded.value).value) as Record<string, unknown>).after, {
+    order_id_2: 9n,
+    order_id: 'A-9',
+    unit_price: 5,
+  });
+});
+
+test('the published envelope schema keeps logical-type attributes and the shared records', () => {
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const { value } = encoder.schemasFor(allTypes);
+  const envelope = JSON.parse(value.schema);
+  assert.equal(envelope.name, 'Envelope');
+  assert.deepStrictEqual(envelope.fields.map((f: { name: string }) => f.name), ['before', 'after', 'source', 'op', 'ts_ms', 'transaction']);
+  assert.deepStrictEqual(envelope.fields[1].type, ['null', 'Value']);
+  assert.equal(envelope.fields[2].type.name, 'Source');
+  assert.equal(envelope.fields[2].type.namespace, 'io.tributary');
+  assert.equal(envelope.fields[5].type[1].name, 'Transaction');
+  const created = envelope.fields[0].type[1].fields.find((f: { name: string }) => f.name === 'created');
+  assert.deepStrictEqual(created.type, { type: 'long', logicalType: 'timestamp-micros' });
+});
+
+test('types are built once per TableSchema object and each schema is queued once', () => {
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const first = encoder.encode(event(allTypes, 'c', null, fullRow), 1);
+  assert.equal(encoder.takeNewSchemas().length, 2);
+  const published = encoder.schemasFor(allTypes);
+  encoder.encode(event(allTypes, 'u', fullRow, fullRow), 2);
+  assert.equal(encoder.schemasFor(allTypes), published); // same cached codec
+  assert.deepStrictEqual(encoder.takeNewSchemas(), []);
+
+  // A new TableSchema object with the same shape (e.g. after an unrelated DDL) yields the
+  // same fingerprints and nothing new to publish.
+  const copy: TableSchema = { ...allTypes, columns: [...allTypes.columns] };
+  const again = encoder.encode(event(copy, 'c', null, fullRow), 1);
+  assert.notEqual(encoder.schemasFor(copy), published);
+  assert.equal(again.valueSchemaId, first.valueSchemaId);
+  assert.deepStrictEqual(encoder.takeNewSchemas(), []);
+});
+
+test('a value that does not fit its column type fails with an ENCODE error naming the column', () => {
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  assert.throws(() => encoder.encode(event(allTypes, 'c', null, { ...fullRow, counter: 1.5 }), 1), {
+    code: 'ENCODE',
+    message: /cannot encode the value of a change on shop\.orders: after\.counter = 1\.5 is not a valid/,
+  });
+  assert.throws(() => encoder.encode(event(allTypes, 'c', null, { ...fullRow, id: 'x' }), 1), {
+    code: 'ENCODE',
+    message: /cannot encode the key of a change on shop\.orders: id = "x"/,
+  });
+});
