@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { TributaryError } from '../errors/tributary-error.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
+import { storeClosedError } from './store-closed-error.js';
+
+export interface KafkaCheckpointStoreOptions {
+  /** A shared kafkajs client, or broker addresses for a client this store owns. */
+  kafka: Kafka | readonly string[];
+  topic: string;
+  pipeline: string;
+  /** Client id of an owned client (default `tributary-<pipeline>-checkpoint`). */
+  clientId?: string;
+  /** How long `load` may take to read the topic to its end (default 30 s). */
+  loadTimeoutMs?: number;
+}
+
+/**
+ * Checkpoints as messages in a compacted topic, key = pipeline name, so the topic keeps
+ * the newest checkpoint of every pipeline. `load` reads the topic from the beginning up
+ * to the high watermark fetched first and keeps the last value for this pipeline.
+ */
+export class KafkaCheckpointStore implements CheckpointStore {
+  private readonly kafka: Kafka;
+  private readonly topic: string;
+  private readonly pipeline: string;
+  private readonly loadTimeoutMs: number;
+  private admin: Promise<Admin> | undefined;
+  private producer: Promise<Producer> | undefined;
+  private topicPolicy: Promise<string> | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: KafkaCheckpointStoreOptions) {
+    this.topic = options.topic;
+    this.pipeline = options.pipeline;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
+    this.kafka = !isBrokerList(options.kafka)
+      ? options.kafka
+      : new Kafka({
+          clientId: options.clientId ?? `tributary-${options.pipeline}-checkpoint`,
+          brokers: [...options.kafka],
+          // Failures surface as TributaryErrors; kafkajs' own log lines would repeat them.
+          logLevel: logLevel.NOTHING,
+        });
+  }
+
+  async load(): Promise<Checkpoint | null> {
+    if (this.closed) throw storeClosedError(this.describe());
+    let value: Buffer | null;
+    try {
+      await this.ensureTopic('read');
+      const admin = await this.connectAdmin();
+      const ends = new Map<number, bigint>();
+      for (const p of await admin.fetchTopicOffsets(this.topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
+      }
+      if (ends.size === 0) return null;
+      value = await this.readLastValue(ends);
+    } catch (err) {
+      throw this.wrap(err, 'read');
+    }
+    return value === null ? null : decodeCheckpoint(value.toString('utf8'), this.describe());
+  }
+
+  async save(cp: Checkpoint): Promise<void> {
+    if (this.closed) throw storeClosedError(this.describe());
+    if (cp.pipeline !== this.pipeline) {
+      throw new TributaryError(`checkpoint for pipeline "${cp.pipeline}" given to the store of "${this.pipeline}"`, {
+        code: 'CHECKPOINT_WRITE',
+        fix: 'this is a bug in Tributary; please report it',
+      });
+    }
+    try {
+      await this.ensureTopic('write');
+      const producer = await this.connectProducer();
+      await producer.send({ topic: this.topic, acks: -1, messages: [{ key: this.pipeline, value: encodeCheckpoint(cp) }] });
+    } catch (err) {
+      throw this.wrap(err, 'write');
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      const clients = [this.producer, this.admin].filter((c) => c !== undefined);
+      await Promise.all(clients.map((c) => c.then((x) => x.disconnect()).catch(() => undefined)));
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Reads every partition with data up to its end offset. kafkajs consumers need a group;
+   * a fresh one per load commits nothing and is deleted afterwards. Resolves the last
+   * value under this pipeline's key, or null when there is none.
+   */
+  private async readLastValue(ends: Map<number, bigint>): Promise<Buffer | null> {
+    const groupId = `tributary-checkpoint-load-${this.pipeline}-${randomUUID()}`;
+    const consumer: Consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    let last: Buffer | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new TributaryError(`reading checkpoint topic ${this.topic} did not reach its end within ${this.loadTimeoutMs} ms`, {
+              code: 'CHECKPOINT_READ',
+              retriable: true,
+              fix: 'check that the brokers are healthy and that consumers may read the topic',
+            }),
+          );
+        }, this.loadTimeoutMs);
+        consumer.on(consumer.events.CRASH, (event) => {
+          if (!event.payload.restart) reject(event.payload.error);
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const m of batch.messages) {
+                if (m.key !== null && m.key.toString('utf8') === this.pipeline) last = m.value;
+              }
+              const end = ends.get(batch.partition);
+              if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
+              if (ends.size === 0) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+      const admin = await this.connectAdmin().catch(() => undefined);
+      await admin?.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return last;
+  }
+
+  private connectAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
+  }
+
+  private connectProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      // Idempotent: a retried send can neither duplicate nor reorder checkpoints.
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })().catch((err: unknown) => {
+      this.producer = undefined;
+      throw err;
+    });
+    return this.producer;
+  }
+
+  /** Creates the compacted topic, or checks that an existing one is compacted. */
+  private async ensureTopic(op: 'read' | 'write'): Promise<void> {
+    this.topicPolicy ??= (async () => {
+      const admin = await this.connectAdmin();
+      const created = await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: this.topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+        ],
+      });
+      if (created) return 'compact';
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2 /* ConfigResourceTypes.TOPIC */, name: this.topic, configNames: ['cleanup.policy'] }],
+      });
+      return described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+    })().catch((err: unknown) => {
+      this.topicPolicy = undefined;
+      throw err;
+    });
+    const policy = await this.topicPolicy;
+    if (!policy.split(',').includes('compact')) {
+      throw new TributaryError(`checkpoint topic ${this.topic} has cleanup.policy=${policy}, so old checkpoints expire`, {
+        code: op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE',
+        fix: `make it compacted (kafka-configs.sh --alter --entity-type topics --entity-name ${this.topic} --add-config cleanup.policy=compact) or set checkpoint.topic to a new topic`,
+      });
+    }
+  }
+
+  private describe(): string {
+    return `Kafka topic ${this.topic}`;
+  }
+
+  private wrap(err: unknown, op: 'read' | 'write'): TributaryError {
+    if (err instanceof TributaryError) return err;
+    const code = op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE';
+    const chain = errorChain(err);
+    const message = chain[0]?.message ?? String(err);
+    const what = `cannot ${op} the checkpoint in ${this.describe()}: ${message}`;
+    if (chain.some((e) => /AUTHORIZATION_FAILED/.test(String(e.type)))) {
+      return new TributaryError(what, {
+        code,
+        fix: `allow this client to create, describe, read and write topic ${this.topic} (and use consumer groups) in the broker ACLs`,
+        cause: err,
+      });
+    }
+    const connection = chain.some(
+      (e) =>
+        /KafkaJS(Connection|ConnectionClosed|BrokerNotFound|RequestTimeout|NumberOfRetriesExceeded|Lock)Error|KafkaJSNumberOfRetriesExceeded/.test(
+          String(e.name),
+        ) || e.retriable === true,
+    );
+    return new TributaryError(what, {
+      code,
+      retriable: connection,
+      fix: connection
+        ? 'check that the brokers in [kafka] brokers are running and reachable from this host'
+        : `check the broker log and the configuration of topic ${this.topic}`,
+      cause: err,
+    });
+  }
+}
+
+// Array.isArray, not instanceof Kafka: a second copy of kafkajs would fail instanceof.
+function isBrokerList(k: Kafka | readonly string[]): k is readonly string[] {
+  return Array.isArray(k);
+}
+
+interface KafkaLikeError {
+  name?: unknown;
+  message?: string;
+  type?: unknown;
+  retriable?: unknown;
+}
+
+/** The error and the errors it wraps (kafkajs nests the real one in `cause`/`originalError`). */
+function errorChain(err: unknown): KafkaLikeError[] {
+  const out: KafkaLikeError[] = [];
+  let e: unknown = err;
+  while (typeof e === 'object' && e !== null && out.length < 5) {
+    out.push(e as KafkaLikeError);
+    const next = e as { cause?: unknown; originalError?: unknown };
+    e = next.originalError ?? next.cause;
+  }
+  return out;
+}

@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../../src/config/parse-config.js';
+import { ConfigError, type ConfigIssue } from '../../../src/errors/config-error.js';
+
+const MINIMAL = `
+name = "shop"
+[source]
+user = "tributary"
+server_id = 5401
+[kafka]
+brokers = ["127.0.0.1:9092"]
+`;
+
+/** The issues of the ConfigError that parsing `text` throws. */
+function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
+  try {
+    parseConfig(text, 'test.toml', env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.code, 'CONFIG_INVALID');
+    assert.equal(err.file, 'test.toml');
+    return [...err.issues];
+  }
+  assert.fail('expected parseConfig to throw');
+}
+
+describe('parseConfig', () => {
+  it('fills every default of a minimal config', () => {
+    assert.deepEqual(parseConfig(MINIMAL, undefined, {}), {
+      name: 'shop',
+      source: {
+        host: '127.0.0.1',
+        port: 3306,
+        user: 'tributary',
+        password: '',
+        server_id: 5401,
+        include: ['*.*'],
+        exclude: [],
+        connect_timeout_ms: 10000,
+      },
+      kafka: {
+        brokers: ['127.0.0.1:9092'],
+        client_id: 'tributary-shop',
+        topic_prefix: 'shop',
+        schemas_topic: '_tributary_schemas',
+        tombstones: true,
+        compression: 'none',
+        max_in_flight_messages: 10000,
+        batch_max_messages: 2000,
+        retry_max_ms: 60000,
+      },
+      routes: [],
+      checkpoint: {
+        store: 'kafka',
+        interval_ms: 1000,
+        topic: '_tributary_checkpoints',
+        path: './.tributary/shop.checkpoint.json',
+      },
+      snapshot: { mode: 'initial', chunk_size: 10000, parallelism: 2, max_unkeyed_rows: 1000000 },
+    });
+  });
+
+  it('keeps explicit values over derived defaults', () => {
+    const c = parseConfig(
+      `${MINIMAL}client_id = "me"\ntopic_prefix = "p"\n[checkpoint]\nstore = "file"\npath = "/var/lib/t/cp.json"\n[[routes]]\nmatch = "shop.orders_*"\ntopic = "shop.orders"\n[[routes]]\nmatch = "*.*"\ntopic = "all"\n`,
+      undefined,
+      {},
+    );
+    assert.equal(c.kafka.client_id, 'me');
+    assert.equal(c.kafka.topic_prefix, 'p');
+    assert.deepEqual(c.checkpoint, { store: 'file', interval_ms: 1000, topic: '_tributary_checkpoints', path: '/var/lib/t/cp.json' });
+    assert.deepEqual(c.routes, [
+      { match: 'shop.orders_*', topic: 'shop.orders' },
+      { match: '*.*', topic: 'all' },
+    ]);
+  });
+
+  it('names an unknown key with its path and the key it probably meant', () => {
+    assert.deepEqual(issuesOf(MINIMAL.replace('[source]', '[source]\nhots = "db"')), [
+      { path: 'source.hots', message: 'unknown key (did you mean "host"?)' },
+    ]);
+  });
+
+  it('lists the known keys when no key is close', () => {
+    assert.deepEqual(issuesOf(`${MINIMAL}[snapshot]\nturbo = true\n`), [
+      { path: 'snapshot.turbo', message: 'unknown key (known keys: mode, chunk_size, parallelism, max_unkeyed_rows)' },
+    ]);
+  });
+
+  it('reports unknown top-level tables and keys inside array tables', () => {
+    assert.deepEqual(issuesOf(`${MINIMAL}[[routes]]\nmatch = "a.b"\ntopc = "x"\ntopic = "y"\n[chekpoint]\n`), [
+      { path: 'routes[0].topc', message: 'unknown key (did you mean "topic"?)' },
+      { path: 'chekpoint', message: 'unknown key (did you mean "checkpoint"?)' },
+    ]);
+  });
+
+  it('names the path, the expectation and the value found for a wrong type', () => {
+    assert.deepEqual(issuesOf(MINIMAL.replace('[source]', '[source]\nport = "abc"')), [
+      { path: 'source.port', message: 'expected integer 1..65535, got "abc"' },
+    ]);
+  });
+
+  it('reports every problem at once, each under its own key', () => {
+    const text = `
+name = "a b"
+[source]
+port = 70000
+server_id = 0
+include = ["shop"]
+connect_timeout_ms = 1.5
+[kafka]
+brokers = ["nohost"]
+tombstones = "yes"
+compression = "zstd"
+[[routes]]
+match = "a.b"
+topic = "ok"
+[[routes]]
+match = "c.d"
+topic = "bad topic"
+[checkpoint]
+store = "s3"
+[snapshot]
+parallelism = 0
+mode = 1
+`;
+    assert.deepEqual(issuesOf(text), [
+      { path: 'name', message: 'expected a pipeline name of letters, digits, ".", "_", "-", got "a b"' },
+      { path: 'source.port', message: 'expected integer 1..65535, got 70000' },
+      { path: 'source.user', message: 'missing required key (expected a non-empty user name)' },
+      { path: 'source.server_id', message: 'expected integer 1..4294967295, got 0' },
+      { path: 'source.include[0]', message: 'expected a db.table glob such as "shop.*" (wildcards * and ?), got "shop"' },
+      { path: 'source.connect_timeout_ms', message: 'expected integer 1..86400000, got 1.5' },
+      { path: 'kafka.brokers[0]', message: 'expected "host:port", got "nohost"' },
+      { path: 'kafka.tombstones', message: 'expected true or false, got "yes"' },
+      { path: 'kafka.compression', message: 'expected one of "none", "gzip", got "zstd"' },
+      {
+        path: 'routes[1].topic',
+        message: 'expected a Kafka topic name (1-249 of letters, digits, ".", "_", "-"), got "bad topic"',
+      },
+      { path: 'checkpoint.store', message: 'expected one of "kafka", "mysql", "file", got "s3"' },
+      { path: 'snapshot.mode', message: 'expected one of "initial", "never", "when_needed", got 1' },
+      { path: 'snapshot.parallelism', message: 'expected integer 1..64, got 0' },
+    ]);
+  });
+
+  it('reports missing required sections and keys', () => {
+    assert.deepEqual(issuesOf('[kafka]\nbrokers = []\n'), [
+      { path: 'name', message: 'missing required key (expected a pipeline name of letters, digits, ".", "_", "-")' },
+      { path: 'source', message: 'missing required key (expected a table [source])' },
+      { path: 'kafka.brokers', message: 'expected at least one "host:port", got an empty array' },
+    ]);
+  });
+
+  it('says when a table is given a plain value', () => {
+    assert.deepEqual(issuesOf(`${MINIMAL.replace('[source]', 'snapshot = 3\n[source]')}`), [
+      { path: 'snapshot', message: 'expected a table [snapshot], got 3' },
+    ]);
+  });
+
+  it('accepts IPv6 and named brokers and rejects ports out of range', () => {
+    const ok = parseConfig(MINIMAL.replace('"127.0.0.1:9092"', '"[::1]:9092", "kafka-1.internal:65535"'), undefined, {});
+    assert.deepEqual(ok.kafka.brokers, ['[::1]:9092', 'kafka-1.internal:65535']);
+    assert.deepEqual(issuesOf(MINIMAL.replace('"127.0.0.1:9092"', '"k:65536", "k:0"')), [
+      { path: 'kafka.brokers[0]', message: 'expected "host:port", got "k:65536"' },
+      { path: 'kafka.brokers[1]', message: 'expected "host:port", got "k:0"' },
+    ]);
+  });
+
+  it('refuses a batch larger than the in-flight bound', () => {
+    assert.deepEqual(issuesOf(`${MINIMAL}max_in_flight_messages = 100\nbatch_max_messages = 101\n`), [
+      {
+        path: 'kafka.batch_max_messages',
+        message: 'must not exceed kafka.max_in_flight_messages (100), or a batch could never be sent, got 101',
+      },
+    ]);
+  });
+
+  it('reports a TOML syntax error with line and column', () => {
+    const issues = issuesOf('name = "shop"\nport = \n');
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.path, '');
+    assert.match(issues[0]?.message ?? '', /^TOML syntax error at line 2, column 8: invalid value\n/);
+  });
+
+  it('says what a TOML date-time was where a string belongs', () => {
+    assert.deepEqual(issuesOf(MINIMAL.replace('user = "tributary"', 'user = 1979-05-27T07:32:00Z')), [
+      { path: 'source.user', message: 'expected a non-empty user name, got the date-time 1979-05-27T07:32:00.000Z' },
+    ]);
+  });
+});
+
+describe('parseConfig environment interpolation', () => {
+  it('reads ${VAR} in any string value, including inside arrays', () => {
+    const c = parseConfig(
+      MINIMAL.replace('user = "tributary"', 'user = "${U}"\npassword = "p-${P}-q"').replace('"127.0.0.1:9092"', '"${B}:9092"'),
+      undefined,
+      { U: 'alice', P: 's3cret', B: 'kafka' },
+    );
+    assert.equal(c.source.user, 'alice');
+    assert.equal(c.source.password, 'p-s3cret-q');
+    assert.deepEqual(c.kafka.brokers, ['kafka:9092']);
+  });
+
+  it('names the key and the variable when a variable is unset, and only that', () => {
+    assert.deepEqual(issuesOf(MINIMAL.replace('user = "tributary"', 'user = "${DB_USER}"\npassword = "${DB_PASS}"')), [
+      {
+        path: 'source.user',
+        message: 'environment variable DB_USER is not set (set it, or write ${DB_USER:-default} for a fallback)',
+      },
+      {
+        path: 'source.password',
+        message: 'environment variable DB_PASS is not set (set it, or write ${DB_PASS:-default} for a fallback)',
+      },
+    ]);
+  });
+
+  it('uses ${VAR:-default} when the variable is unset or empty', () => {
+    const text = MINIMAL.replace('user = "tributary"', 'user = "${U:-bob}"\npassword = "${P:-}"');
+    assert.equal(parseConfig(text, undefined, {}).source.user, 'bob');
+    assert.equal(parseConfig(text, undefined, { U: '' }).source.user, 'bob');
+    assert.equal(parseConfig(text, undefined, { U: 'carol' }).source.user, 'carol');
+    assert.equal(parseConfig(text, undefined, { P: 'x' }).source.password, 'x');
+    assert.equal(parseConfig(text, undefined, {}).source.password, '');
+  });
+
+  it('keeps $${ as a literal ${', () => {
+    // A function replacement: in a replacement string `$$` would itself collapse to `$`.
+    const c = parseConfig(MINIMAL.replace('user = "tributary"', () => 'user = "u"\npassword = "a$${B}c"'), undefined, {});
+    assert.equal(c.source.password, 'a${B}c');
+  });
+
+  it('reports malformed references', () => {
+    assert.deepEqual(issuesOf(MINIMAL.replace('user = "tributary"', 'user = "${1X}"\npassword = "ab${C"')), [
+      {
+        path: 'source.user',
+        message: '"${1X}" is not a variable reference; use ${NAME} or ${NAME:-default} with NAME of letters, digits and "_"',
+      },
+      { path: 'source.password', message: 'unterminated "${" (write "$${" for a literal "${")' },
+    ]);
+  });
+
+  it('does not read the environment in keys or comments', () => {
+    const c = parseConfig(`${MINIMAL}# \${NOT_SET} in a comment\n`, undefined, {});
+    assert.equal(c.name, 'shop');
+  });
+});
