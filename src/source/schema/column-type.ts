@@ -1,0 +1,144 @@
+import type { AvroType, ColumnSpec } from '../../model/table-schema.js';
+
+/**
+ * How a column's values are represented, independent of where the column was described
+ * (a binlog TableMap or information_schema). Both description paths produce this, and
+ * `avroTypeOf` / `columnSpecOf` below are the ONE place that turns it into an Avro type,
+ * so a snapshot and the binlog publish identical schemas.
+ */
+export type ColumnFamily =
+  | 'integer'
+  | 'decimal'
+  | 'float'
+  | 'double'
+  | 'bit'
+  | 'text'
+  | 'enum'
+  | 'set'
+  | 'json'
+  | 'binary'
+  | 'date'
+  | 'datetime'
+  | 'timestamp'
+  | 'time'
+  | 'year'
+  | 'geometry';
+
+export interface ColumnType {
+  family: ColumnFamily;
+  /** MySQL's DATA_TYPE spelling, lower case: `int`, `mediumtext`, `point`, `varbinary`... */
+  dataType: string;
+  /** Integers only. */
+  unsigned: boolean;
+  /** DECIMAL precision and scale. */
+  precision: number;
+  scale: number;
+  /** Fractional-second digits of DATETIME, TIMESTAMP and TIME (0-6). */
+  fsp: number;
+  /** BIT width. */
+  bits: number;
+  /** Character set of text, enum and set columns (MySQL spelling), null for the rest. */
+  charset: string | null;
+}
+
+export function columnType(family: ColumnFamily, dataType: string, details: Partial<ColumnType> = {}): ColumnType {
+  return {
+    family,
+    dataType,
+    unsigned: details.unsigned ?? false,
+    precision: details.precision ?? 0,
+    scale: details.scale ?? 0,
+    fsp: details.fsp ?? 0,
+    bits: details.bits ?? 0,
+    charset: details.charset ?? null,
+  };
+}
+
+/** MySQL integer types by DATA_TYPE, with whether the unsigned range still fits an Avro int. */
+const UNSIGNED_FITS_INT: Readonly<Record<string, boolean>> = {
+  tinyint: true,
+  smallint: true,
+  mediumint: true,
+  int: false,
+  bigint: false,
+};
+
+export function isIntegerDataType(dataType: string): boolean {
+  return dataType in UNSIGNED_FITS_INT;
+}
+
+/** The non-null Avro type of a column. */
+export function avroTypeOf(t: ColumnType): AvroType {
+  switch (t.family) {
+    case 'integer':
+      // BIGINT UNSIGNED reaches 18446744073709551615, beyond Avro long; a decimal keeps it exact.
+      if (t.dataType === 'bigint') return t.unsigned ? { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 0 } : 'long';
+      if (t.dataType === 'int') return t.unsigned ? 'long' : 'int';
+      return 'int';
+    case 'decimal':
+      return { type: 'bytes', logicalType: 'decimal', precision: t.precision, scale: t.scale };
+    case 'float':
+      return 'float';
+    case 'double':
+      return 'double';
+    case 'bit':
+      return t.bits === 1 ? 'boolean' : 'bytes';
+    case 'text':
+    case 'enum':
+    case 'set':
+    case 'json':
+      return 'string';
+    case 'binary':
+    case 'geometry':
+      return 'bytes';
+    case 'date':
+      return { type: 'int', logicalType: 'date' };
+    case 'datetime':
+    case 'timestamp':
+      return { type: 'long', logicalType: 'timestamp-micros' };
+    case 'time':
+      return { type: 'long', logicalType: 'time-micros' };
+    case 'year':
+      return 'int';
+  }
+}
+
+/**
+ * DATE, DATETIME and TIMESTAMP columns are always published as nullable, whatever their
+ * NOT NULL: MySQL stores zero and partial dates ('0000-00-00', '2020-00-15') in them
+ * whenever sql_mode allows, and Avro's date/timestamp types cannot hold those, so they
+ * become null. Deciding this per column type (not per value seen) keeps the Avro schema
+ * stable: it does not change the first time a zero date shows up, and the snapshot and
+ * binlog paths agree without having seen any data.
+ */
+export function mayHoldZeroDate(t: ColumnType): boolean {
+  return t.family === 'date' || t.family === 'datetime' || t.family === 'timestamp';
+}
+
+/** The type as MySQL spells it, normalized so both description paths print the same. */
+export function sqlTypeOf(t: ColumnType): string {
+  switch (t.family) {
+    case 'integer':
+      return t.unsigned ? `${t.dataType} unsigned` : t.dataType;
+    case 'decimal':
+      return `decimal(${t.precision},${t.scale})`;
+    case 'bit':
+      return `bit(${t.bits})`;
+    case 'datetime':
+    case 'timestamp':
+    case 'time':
+      return t.fsp > 0 ? `${t.dataType}(${t.fsp})` : t.dataType;
+    default:
+      return t.dataType;
+  }
+}
+
+/** The published ColumnSpec of a column; `sqlNullable` is what the table definition says. */
+export function columnSpecOf(name: string, t: ColumnType, sqlNullable: boolean): ColumnSpec {
+  return {
+    name,
+    sqlType: sqlTypeOf(t),
+    nullable: sqlNullable || mayHoldZeroDate(t),
+    avro: avroTypeOf(t),
+  };
+}

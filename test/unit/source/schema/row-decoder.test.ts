@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TributaryError } from '../../../../src/errors/tributary-error.js';
+import type { TableSchema } from '../../../../src/model/table-schema.js';
+import { columnSpecOf, columnType, type ColumnType } from '../../../../src/source/schema/column-type.js';
+import { RowDecoder } from '../../../../src/source/schema/row-decoder.js';
+
+function decoderOf(columns: Record<string, ColumnType>, warnings: string[] = []): RowDecoder {
+  const names = Object.keys(columns);
+  const types = names.map((n) => columns[n] as ColumnType);
+  const schema: TableSchema = {
+    db: 'd',
+    table: 't',
+    columns: names.map((n, i) => columnSpecOf(n, types[i] as ColumnType, true)),
+    primaryKey: [],
+  };
+  return new RowDecoder(schema, types, (m) => warnings.push(m));
+}
+
+test('integers: int stays number, INT UNSIGNED and BIGINT become bigint, BIGINT UNSIGNED decimal bytes', () => {
+  const d = decoderOf({
+    ti: columnType('integer', 'tinyint'),
+    iu: columnType('integer', 'int', { unsigned: true }),
+    bi: columnType('integer', 'bigint'),
+    bu: columnType('integer', 'bigint', { unsigned: true }),
+  });
+  assert.deepEqual(d.decode({ ti: -128, iu: 4294967295, bi: '-9223372036854775808', bu: '18446744073709551615' }), {
+    ti: -128,
+    iu: 4294967295n,
+    bi: -9223372036854775808n,
+    bu: Buffer.from('00ffffffffffffffff', 'hex'),
+  });
+  assert.deepEqual(d.decode({ ti: 127, iu: 0, bi: 9007199254740991, bu: 0 }), {
+    ti: 127,
+    iu: 0n,
+    bi: 9007199254740991n,
+    bu: Buffer.from('00', 'hex'),
+  });
+});
+
+test('decimal text becomes unscaled two-complement bytes; a Number is refused', () => {
+  const d = decoderOf({ m: columnType('decimal', 'decimal', { precision: 10, scale: 2 }) });
+  assert.deepEqual(d.decode({ m: '-1.50' }), { m: Buffer.from('ff6a', 'hex') });
+  assert.deepEqual(d.decode({ m: '12345678.99' }), { m: Buffer.from('499602db', 'hex') });
+  assert.throws(() => d.decode({ m: 1.5 }), (e: unknown) => e instanceof TributaryError && e.code === 'BINLOG_STREAM');
+});
+
+test('BIT(1) is a boolean, BIT(n) the big-endian bytes', () => {
+  const d = decoderOf({ b1: columnType('bit', 'bit', { bits: 1 }), b64: columnType('bit', 'bit', { bits: 64 }) });
+  const all = Buffer.alloc(8, 0xff);
+  assert.deepEqual(d.decode({ b1: Buffer.from([1]), b64: all }), { b1: true, b64: all });
+  assert.deepEqual(d.decode({ b1: Buffer.from([0]), b64: Buffer.from('0000000000000102', 'hex') }), {
+    b1: false,
+    b64: Buffer.from('0000000000000102', 'hex'),
+  });
+});
+
+test('text arriving as a raw Buffer is decoded with the column charset (MySQL latin1 is cp1252)', () => {
+  const d = decoderOf({
+    l1: columnType('text', 'varchar', { charset: 'latin1' }),
+    u8: columnType('text', 'varchar', { charset: 'utf8mb4' }),
+    l2: columnType('text', 'varchar', { charset: 'latin2' }),
+    en: columnType('enum', 'enum', { charset: 'utf8mb4' }),
+  });
+  assert.deepEqual(
+    d.decode({
+      l1: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x80, 0x81]),
+      u8: Buffer.from('😀x', 'utf8'),
+      l2: Buffer.from([0xb1]),
+      en: 'b,c',
+    }),
+    { l1: 'café€\u0081', u8: '😀x', l2: 'ą', en: 'b,c' },
+  );
+  assert.deepEqual(d.decode({ l1: 'café', u8: '😀', l2: 'x', en: undefined }), { l1: 'café', u8: '😀', l2: 'x', en: '' });
+});
+
+test('zero and partial dates become null with one warning per column', () => {
+  const warnings: string[] = [];
+  const d = decoderOf(
+    {
+      dt: columnType('date', 'date'),
+      dtm: columnType('datetime', 'datetime', { fsp: 6 }),
+      ts: columnType('timestamp', 'timestamp'),
+    },
+    warnings,
+  );
+  const zero = { dt: '0000-00-00', dtm: '0000-00-00 00:00:00.000000', ts: '0000-00-00 00:00:00' };
+  assert.deepEqual(d.decode(zero), { dt: null, dtm: null, ts: null });
+  assert.deepEqual(d.decode({ dt: '2020-05-00', dtm: new Date(Number.NaN), ts: '0000-00-00 00:00:00' }), {
+    dt: null,
+    dtm: null,
+    ts: null,
+  });
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[0] as string, /^d\.t\.dt: zero or partial date string 0000-00-00 published as null/);
+  assert.match(warnings[1] as string, /^d\.t\.dtm: zero or partial datetime/);
+  assert.match(warnings[2] as string, /^d\.t\.ts: zero or partial timestamp/);
+  assert.deepEqual(d.decode({ dt: '1969-12-31', dtm: '9999-12-31 23:59:59.999999', ts: '2038-01-19 03:14:07' }), {
+    dt: -1,
+    dtm: 253_402_300_799_999_999n,
+    ts: 2_147_483_647_000_000n,
+  });
+});
+
+test('a valid JS Date (zongji without dateStrings) is refused rather than truncated to ms', () => {
+  const d = decoderOf({ dtm: columnType('datetime', 'datetime', { fsp: 6 }) });
+  assert.throws(
+    () => d.decode({ dtm: new Date('2020-01-01T00:00:00.123Z') }),
+    (e: unknown) => e instanceof TributaryError && e.code === 'BINLOG_STREAM' && /ZONGJI_ROW_OPTIONS/.test(e.fix ?? ''),
+  );
+});
+
+test('TIME keeps negative and beyond-24h durations; YEAR 0000 (1900 from zongji) is 0', () => {
+  const d = decoderOf({ tm: columnType('time', 'time', { fsp: 6 }), yr: columnType('year', 'year') });
+  assert.deepEqual(d.decode({ tm: '-838:59:59.000000', yr: 1900 }), { tm: -3_020_399_000_000n, yr: 0 });
+  assert.deepEqual(d.decode({ tm: '838:59:59.000000', yr: 2155 }), { tm: 3_020_399_000_000n, yr: 2155 });
+  assert.deepEqual(d.decode({ tm: '-00:00:01.500000', yr: 1901 }), { tm: -1_500_000n, yr: 1901 });
+});
+
+test('geometry drops the 4-byte SRID and keeps the WKB; a parsed geometry is refused', () => {
+  const d = decoderOf({ g: columnType('geometry', 'point') });
+  const wkb = Buffer.from('0101000000000000000000f83f00000000000000c0', 'hex');
+  const internal = Buffer.concat([Buffer.from('e6100000', 'hex'), wkb]);
+  assert.deepEqual(d.decode({ g: internal }), { g: wkb });
+  assert.throws(
+    () => d.decode({ g: { x: 1.5, y: -2 } }),
+    (e: unknown) => e instanceof TributaryError && /TableSchemaCache\.fromTableMap/.test(e.fix ?? ''),
+  );
+});
+
+test('JSON must arrive as text (jsonStrings); NULL stays null for every type', () => {
+  const d = decoderOf({ js: columnType('json', 'json', { charset: 'utf8mb4' }), f: columnType('float', 'float') });
+  assert.deepEqual(d.decode({ js: '{"a": 12345678901234567890}', f: 1.5 }), { js: '{"a": 12345678901234567890}', f: 1.5 });
+  assert.deepEqual(d.decode({ js: null, f: null }), { js: null, f: null });
+  assert.throws(() => d.decode({ js: { a: 1 }, f: 1 }), (e: unknown) => e instanceof TributaryError && /jsonStrings|ZONGJI_ROW_OPTIONS/.test(e.fix ?? ''));
+});
