@@ -1,13 +1,38 @@
-import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { startCommand } from './start-command.js';
+import { validateCommand } from './validate-command.js';
+import { schemasCommand } from './schemas-command.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { TRIBUTARY_VERSION } from '../version.js';
 
-export function buildProgram(): Command {
+export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command();
   program
     .name('tributary')
     .description('Publish every committed MySQL/MariaDB row change to Kafka as Avro change envelopes')
-    .version(pkg.version);
+    .version(TRIBUTARY_VERSION)
+    .showHelpAfterError();
+
+  const logLevel = new Option('--log-level <level>', 'debug | info | warn | error').choices(['debug', 'info', 'warn', 'error']).default('info');
+
+  program
+    .command('start')
+    .description('run one pipeline until SIGINT/SIGTERM: stream the binlog into Kafka, checkpointing as it goes')
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .addOption(logLevel)
+    .action(async (opts: { config: string; logLevel: 'debug' | 'info' | 'warn' | 'error' }) => setExitCode(await startCommand(opts)));
+
+  program
+    .command('validate')
+    .description('check a pipeline config and print every problem with its key path')
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .action(async (opts: { config: string }) => setExitCode(await validateCommand(opts)));
+
+  program
+    .command('schemas')
+    .description('print the Avro schemas published on the pipeline\'s schemas topic')
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .action(async (opts: { config: string }) => setExitCode(await schemasCommand(opts)));
+
   return program;
 }

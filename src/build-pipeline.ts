@@ -1,0 +1,119 @@
+import { Kafka, logLevel as kafkaLogLevel, type LogEntry } from 'kafkajs';
+import type { PipelineConfig } from './config/pipeline-config.js';
+import type { Logger } from './logger.js';
+import { Pipeline } from './pipeline.js';
+import { TableFilter } from './route/table-filter.js';
+import { TopicRouter } from './route/topic-router.js';
+import { EnvelopeEncoder } from './encode/envelope-encoder.js';
+import { KafkaSink } from './sink/kafka-sink.js';
+import { ensureCompactedTopic } from './sink/compacted-topic.js';
+import { kafkaError } from './sink/kafka-error.js';
+import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
+import { BinlogTailer } from './source/binlog/binlog-tailer.js';
+import { checkServer, type MysqlEndpoint, type ServerInfo } from './source/binlog/server-check.js';
+import { TableSchemaCache } from './source/schema/table-schema-cache.js';
+import { ZONGJI_ROW_OPTIONS } from './source/schema/zongji-row-options.js';
+import type { TableResolver, RowsEventLike } from './source/binlog/transaction-assembler.js';
+import type { TableMapEvent } from '@vlasky/zongji';
+import { TRIBUTARY_VERSION } from './version.js';
+import { withRetry } from './with-retry.js';
+
+/** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
+export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
+  const endpoint: MysqlEndpoint = {
+    host: config.source.host,
+    port: config.source.port,
+    user: config.source.user,
+    password: config.source.password,
+    connectTimeout: config.source.connect_timeout_ms,
+  };
+  const kafka = new Kafka({
+    clientId: config.kafka.client_id,
+    brokers: config.kafka.brokers,
+    connectionTimeout: 5_000,
+    // Few quick kafkajs-level retries; the long patience is withRetry's, bounded by retry_max_ms.
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: kafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafka(logger.child('kafkajs'), entry),
+  });
+  const filter = new TableFilter(config.source.include, config.source.exclude);
+  let server: ServerInfo | null = null;
+  return new Pipeline({
+    name: config.name,
+    logger,
+    store: createCheckpointStore(config, { kafka }),
+    sink: new KafkaSink({
+      kafka,
+      logger: logger.child('sink'),
+      maxInFlightMessages: config.kafka.max_in_flight_messages,
+      batchMaxMessages: config.kafka.batch_max_messages,
+      retryMaxMs: config.kafka.retry_max_ms,
+      compression: config.kafka.compression,
+    }),
+    encoder: new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION }),
+    router: new TopicRouter(config.kafka.topic_prefix, config.routes),
+    schemasTopic: config.kafka.schemas_topic,
+    tombstones: config.kafka.tombstones,
+    checkpointIntervalMs: config.checkpoint.interval_ms,
+    // Servers restart: unreachable ones are retried for retry_max_ms, with a warning each time.
+    preflight: () =>
+      withRetry(
+        async () => {
+          server = await checkServer(endpoint);
+          logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
+          await prepareSchemasTopic(kafka, config.kafka.schemas_topic);
+        },
+        {
+          maxMs: config.kafka.retry_max_ms,
+          onRetry: (err, attempt, delayMs) => logger.warn(`${err.message}; retrying in ${delayMs} ms`, { attempt }),
+        },
+      ),
+    openSource: (from, handlers) =>
+      new BinlogTailer({
+        endpoint,
+        serverId: config.source.server_id,
+        sourceServerId: server?.serverId ?? 0,
+        from,
+        filter,
+        tables: tableResolver(new TableSchemaCache((msg) => logger.warn(msg))),
+        rowOptions: { ...ZONGJI_ROW_OPTIONS },
+        onBatch: handlers.onBatch,
+        onError: handlers.onError,
+        logger: logger.child('binlog'),
+      }),
+  });
+}
+
+/** The schemas topic must exist, compacted, before the first schema is published to it. */
+async function prepareSchemasTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await ensureCompactedTopic(admin, topic, 'schemas');
+  } catch (err) {
+    throw kafkaError(err, 'connect to Kafka and prepare the schemas topic');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function tableResolver(cache: TableSchemaCache): TableResolver {
+  return {
+    tableMap: (event: RowsEventLike) => void cache.fromTableMap(event as unknown as TableMapEvent),
+    resolve: (db, table) => {
+      const schema = cache.get(db, table);
+      if (!schema) throw new Error(`no table map seen for ${db}.${table}`);
+      return cache.decoderFor(schema);
+    },
+  };
+}
+
+/**
+ * kafkajs logs every retried protocol error (a new topic's first metadata request, a
+ * coordinator still loading) at ERROR. Failures that matter reach the pipeline as
+ * TributaryErrors with a fix, so kafkajs's own lines are kept for --log-level debug.
+ */
+function logKafka(log: Logger, entry: LogEntry): void {
+  const { message, ...fields } = entry.log;
+  log.debug(`${entry.namespace}: ${message}`, fields);
+}

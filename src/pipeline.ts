@@ -1,0 +1,219 @@
+import type { ChangeEvent, SourceBatch } from './model/change-event.js';
+import type { Position } from './model/position.js';
+import { positionToString } from './model/position.js';
+import type { Logger } from './logger.js';
+import type { TopicRouter } from './route/topic-router.js';
+import type { EnvelopeEncoder } from './encode/envelope-encoder.js';
+import type { KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+import { AckWindow } from './checkpoint/ack-window.js';
+import { TributaryError, asTributaryError } from './errors/tributary-error.js';
+
+const IDLE_SAVE_MS = 60_000;
+
+/** What the pipeline needs of a streaming source; BinlogTailer is one. */
+export interface StreamingSource {
+  start(signal?: AbortSignal): Promise<void>;
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export interface PipelineParts {
+  name: string;
+  logger: Logger;
+  store: CheckpointStore;
+  sink: KafkaSink;
+  encoder: EnvelopeEncoder;
+  router: TopicRouter;
+  schemasTopic: string;
+  tombstones: boolean;
+  checkpointIntervalMs: number;
+  /** Builds the streaming source from the stored position; its batches go to `handlers`. */
+  openSource(from: Position | null, handlers: SourceHandlers): StreamingSource;
+  /** Checks run before streaming (server settings, ...). */
+  preflight?: () => Promise<void>;
+  now?: () => number;
+}
+
+export interface SourceHandlers {
+  onBatch(batch: SourceBatch): void;
+  onError(err: TributaryError): void;
+}
+
+/**
+ * Wires source -> route -> encode -> sink and owns the checkpoint. Data flows one way;
+ * acks flow back through the AckWindow, and only a position whose every earlier message
+ * Kafka acked is ever persisted. Any stage's failure stops the whole pipeline cleanly:
+ * reading stops, what is in flight is given a chance to land, the last safe position is
+ * saved, and run() rejects with the cause.
+ */
+export class Pipeline {
+  private readonly parts: PipelineParts;
+  private readonly log: Logger;
+  private window = new AckWindow();
+  private saved: Position | null = null;
+  private savedAt = 0;
+  /** Whether messages were acked since the last save (see persist()). */
+  private dataAcked = false;
+  private persisting: Promise<void> | null = null;
+  private source: StreamingSource | null = null;
+  private failure: TributaryError | null = null;
+  private stopRequested: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  private backpressure = false;
+  /** Tables already warned about for having no primary key. */
+  private readonly keyless = new Set<string>();
+
+  constructor(parts: PipelineParts) {
+    this.parts = parts;
+    this.log = parts.logger.child('pipeline');
+  }
+
+  /** Runs until `signal` aborts (resolves) or a stage fails (rejects). Safe to call twice. */
+  run(signal: AbortSignal): Promise<void> {
+    this.running ??= this.execute(signal);
+    return this.running;
+  }
+
+  private async execute(signal: AbortSignal): Promise<void> {
+    const { store, sink } = this.parts;
+    const stopped = new Promise<void>((resolve) => {
+      this.stopRequested = resolve;
+    });
+    const onAbort = (): void => this.stopRequested?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      await this.parts.preflight?.();
+      const checkpoint = await store.load();
+      const from = checkpoint?.position ?? null;
+      this.saved = from;
+      this.window = new AckWindow(from);
+      this.log.info(from ? `resuming from ${positionToString(from)}` : 'no checkpoint: starting at the current end of the binlog');
+      await sink.start();
+      this.source = this.parts.openSource(from, {
+        onBatch: (batch) => this.handle(batch),
+        onError: (err) => this.fail(err),
+      });
+      await this.source.start(signal);
+      timer = setInterval(() => void this.persist().catch((err: unknown) => this.fail(asTributaryError(err, 'CHECKPOINT_WRITE'))), this.parts.checkpointIntervalMs);
+      if (!signal.aborted) await stopped;
+    } catch (err) {
+      this.failure ??= asTributaryError(err);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (timer) clearInterval(timer);
+      await this.shutdown();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Source -> route -> encode -> sink for one batch; never awaits. */
+  private handle(batch: SourceBatch): void {
+    if (this.failure) return;
+    const { encoder, router, sink, tombstones } = this.parts;
+    const now = (this.parts.now ?? Date.now)();
+    const messages: OutboundMessage[] = [];
+    try {
+      const events: ChangeEvent[] = batch.events;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        if (event.schema.primaryKey.length === 0) this.warnKeyless(event);
+        const topic = router.topicFor(event.source.db, event.source.table);
+        const encoded = encoder.encode(event, now);
+        messages.push({ topic, key: encoded.key, value: encoded.value });
+        if (event.op === 'd' && tombstones && encoded.key !== null) messages.push({ topic, key: encoded.key, value: null });
+      }
+    } catch (err) {
+      this.fail(asTributaryError(err, 'ENCODE'));
+      return;
+    }
+    const schemas = encoder.takeNewSchemas();
+    if (schemas.length > 0) {
+      const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
+      sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
+    }
+    const ticket = this.window.track(batch.commit);
+    const hasData = messages.length > 0;
+    sink.send(messages).then(
+      () => {
+        this.window.ack(ticket);
+        if (hasData) this.dataAcked = true;
+      },
+      (err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')),
+    );
+    if (!sink.hasCapacity && !this.backpressure) {
+      this.backpressure = true;
+      this.source?.pause();
+      sink.waitForCapacity().then(
+        () => {
+          this.backpressure = false;
+          if (!this.failure) this.source?.resume();
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  private warnKeyless(event: ChangeEvent): void {
+    const id = `${event.source.db}.${event.source.table}`;
+    if (this.keyless.has(id)) return;
+    this.keyless.add(id);
+    this.log.warn(`table ${id} has no primary key: its messages have a null key, so Kafka spreads them over partitions without per-row order and compaction cannot apply`);
+  }
+
+  /**
+   * Saves the committable position if it moved. A position moved only by transactions of
+   * tables this pipeline does not publish is saved at most every IDLE_SAVE_MS: with the
+   * mysql store each save is itself such a transaction, and saving it every interval
+   * would write forever on an idle server.
+   */
+  private persist(final = false): Promise<void> {
+    // One save at a time, so saves cannot land out of order; a timer tick during a slow
+    // save is skipped, the final save waits its turn.
+    if (this.persisting && !final) return this.persisting;
+    const previous = this.persisting ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.persistNow(final));
+    this.persisting = next;
+    void next.finally(() => {
+      if (this.persisting === next) this.persisting = null;
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async persistNow(final: boolean): Promise<void> {
+    const position = this.window.committed;
+    if (!position || position === this.saved) return;
+    const now = (this.parts.now ?? Date.now)();
+    if (!final && !this.dataAcked && now - this.savedAt < IDLE_SAVE_MS) return;
+    const checkpoint: Checkpoint = { pipeline: this.parts.name, position, updatedAt: new Date(now).toISOString() };
+    await this.parts.store.save(checkpoint);
+    this.saved = position;
+    this.savedAt = now;
+    this.dataAcked = false;
+    this.log.debug(`checkpoint at ${positionToString(position)}`);
+  }
+
+  private fail(err: TributaryError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.log.error(`stopping: ${err.message}`, { code: err.code });
+    this.stopRequested?.();
+  }
+
+  /** Stop reading, let in-flight messages land, save the last safe position, release everything. */
+  private async shutdown(): Promise<void> {
+    const { sink, store } = this.parts;
+    await this.source?.close().catch(() => undefined);
+    await sink.flush().catch(() => undefined);
+    try {
+      await this.persist(true);
+      if (this.saved) this.log.info(`stopped; checkpoint at ${positionToString(this.saved)}`);
+    } catch (err) {
+      this.failure ??= asTributaryError(err, 'CHECKPOINT_WRITE');
+    }
+    await sink.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,203 @@
+import type { ChangeEvent, Row, SourceBatch } from '../../model/change-event.js';
+import type { Position } from '../../model/position.js';
+import type { TableSchema } from '../../model/table-schema.js';
+import type { TableFilter } from '../../route/table-filter.js';
+
+/** A table's schema version and the decoder for its rows, as of one rows event. */
+export interface TableDecoding {
+  schema: TableSchema;
+  decode(row: Record<string, unknown>): Row;
+}
+
+/** Knows each table's schema in force, from the TableMap events that precede its rows. */
+export interface TableResolver {
+  /** Called for every TableMap event of an included table, before the rows that use it. */
+  tableMap(event: RowsEventLike): void;
+  /** The schema version and decoder for a rows event. */
+  resolve(db: string, table: string): TableDecoding;
+}
+
+/** The part of a zongji event the assembler reads. */
+export interface RowsEventLike {
+  getEventName(): string;
+  timestamp: number;
+  gtid?: string;
+  tableId?: number;
+  tableMap?: Record<number, { parentSchema: string; tableName: string }>;
+  rows?: Record<string, unknown>[] | { before: Record<string, unknown>; after: Record<string, unknown> }[];
+  query?: string;
+  serverId?: number;
+  schemaName?: string;
+  tableName?: string;
+}
+
+export interface TransactionAssemblerOptions {
+  tables: TableResolver;
+  filter: TableFilter;
+  maxBatchEvents: number;
+  emit: (batch: SourceBatch) => void;
+  now: () => number;
+  /** The source server's id, for `source.server_id` when events do not carry it. */
+  serverId?: number;
+}
+
+/**
+ * Turns the stream of binlog events into ChangeEvent batches with transaction
+ * boundaries. Per row it allocates the event and its rows and nothing else; batches are
+ * cut at `maxBatchEvents` so no transaction is ever held whole.
+ *
+ * An UPDATE that changes the primary key becomes a delete of the old key followed by a
+ * create of the new key, so a compacted topic never keeps the old key alive.
+ */
+export class TransactionAssembler {
+  private readonly options: TransactionAssemblerOptions;
+  private batch: ChangeEvent[] = [];
+  private gtid: string | null = null;
+  private totalOrder = 0;
+  private readonly tableOrder = new Map<string, number>();
+  /** Where the current transaction starts, for `source.file`/`source.pos`. */
+  private txnStart: Position | null = null;
+  private serverId: number;
+
+  constructor(options: TransactionAssemblerOptions) {
+    this.options = options;
+    this.serverId = options.serverId ?? 0;
+  }
+
+  /** Takes one event; `position` reads the resume point at this event (cheap, only called at boundaries). */
+  accept(event: RowsEventLike, position: () => Position): void {
+    switch (event.getEventName()) {
+      case 'tablemap':
+        if (event.schemaName !== undefined && this.options.filter.includes(event.schemaName, event.tableName ?? '')) {
+          this.options.tables.tableMap(event);
+        }
+        return;
+      case 'mariadbgtid':
+      case 'gtid':
+        this.begin(event, position());
+        return;
+      case 'writerows':
+        this.rows(event, 'c', position);
+        return;
+      case 'updaterows':
+        this.rows(event, 'u', position);
+        return;
+      case 'deleterows':
+        this.rows(event, 'd', position);
+        return;
+      case 'xid':
+        this.commit(position());
+        return;
+      case 'query': {
+        const q = (event.query ?? '').trim().toUpperCase();
+        if (q === 'COMMIT') this.commit(position());
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private begin(event: RowsEventLike, at: Position): void {
+    if (this.batch.length > 0) this.flush(null);
+    this.gtid = event.gtid ?? null;
+    if (typeof event.serverId === 'number') this.serverId = event.serverId;
+    this.totalOrder = 0;
+    this.tableOrder.clear();
+    this.txnStart = at;
+  }
+
+  private commit(at: Position): void {
+    this.flush(at);
+    this.gtid = null;
+    this.txnStart = null;
+  }
+
+  private rows(event: RowsEventLike, op: 'c' | 'u' | 'd', position: () => Position): void {
+    const info = event.tableMap?.[event.tableId ?? -1];
+    if (!info || !event.rows) return;
+    const db = info.parentSchema;
+    const table = info.tableName;
+    if (!this.options.filter.includes(db, table)) return;
+    const decoding = this.options.tables.resolve(db, table);
+    const schema = decoding.schema;
+    const start = this.txnStart ?? (this.txnStart = position());
+    const id = `${db}.${table}`;
+    const ts = event.timestamp;
+    const gtid = event.gtid ?? this.gtid;
+    const rows = event.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const raw = rows[i]!;
+      if (op === 'u') {
+        const pair = raw as { before: Record<string, unknown>; after: Record<string, unknown> };
+        const before = decoding.decode(pair.before);
+        const after = decoding.decode(pair.after);
+        if (keyChanged(schema, before, after)) {
+          this.push(id, { op: 'd', schema, before, after: null, source: source(schema, ts, gtid, start, i, this.serverId), transaction: null });
+          this.push(id, { op: 'c', schema, before: null, after, source: source(schema, ts, gtid, start, i, this.serverId), transaction: null });
+        } else {
+          this.push(id, { op: 'u', schema, before, after, source: source(schema, ts, gtid, start, i, this.serverId), transaction: null });
+        }
+      } else {
+        const image = decoding.decode(raw as Record<string, unknown>);
+        this.push(id, {
+          op,
+          schema,
+          before: op === 'd' ? image : null,
+          after: op === 'c' ? image : null,
+          source: source(schema, ts, gtid, start, i, this.serverId),
+          transaction: null,
+        });
+      }
+    }
+    if (this.batch.length >= this.options.maxBatchEvents) this.flush(null);
+  }
+
+  private push(tableId: string, event: ChangeEvent): void {
+    const perTable = (this.tableOrder.get(tableId) ?? 0) + 1;
+    this.tableOrder.set(tableId, perTable);
+    this.totalOrder++;
+    if (this.gtid !== null) {
+      event.transaction = { id: this.gtid, total_order: this.totalOrder, data_collection_order: perTable };
+    }
+    this.batch.push(event);
+  }
+
+  private flush(commit: Position | null): void {
+    if (this.batch.length === 0 && commit === null) return;
+    const events = this.batch;
+    this.batch = [];
+    this.options.emit({ events, commit });
+  }
+}
+
+function source(schema: TableSchema, tsMs: number, gtid: string | null, at: Position, row: number, serverId: number) {
+  return {
+    ts_ms: tsMs,
+    snapshot: 'false' as const,
+    db: schema.db,
+    table: schema.table,
+    server_id: serverId,
+    gtid,
+    file: at.file,
+    pos: at.pos,
+    row,
+    thread: null,
+    query: null,
+  };
+}
+
+function keyChanged(schema: TableSchema, before: Row, after: Row): boolean {
+  const pk = schema.primaryKey;
+  for (let i = 0; i < pk.length; i++) {
+    const name = pk[i]!;
+    if (!sameValue(before[name], after[name])) return true;
+  }
+  return false;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return false;
+}

@@ -1,0 +1,128 @@
+/**
+ * Runs a real pipeline (in this process, or as a `tributary start` child process) against
+ * the local stack, with a config of its own: its own database filter, topic prefix,
+ * schemas topic, checkpoint and replica id, so tests never see each other's data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/parse-config.js';
+import { buildPipeline } from '../../src/build-pipeline.js';
+import { createLogger } from '../../src/logger.js';
+import { KAFKA_BROKERS, MARIADB, uniqueName, uniqueServerId } from './stack.js';
+
+export interface TestPipelineOptions {
+  db: string;
+  /** Extra TOML appended to the generated config (e.g. [[routes]]). */
+  extra?: string;
+  kafka?: Record<string, string | number | boolean>;
+  source?: Record<string, string | number | boolean>;
+  checkpoint?: Record<string, string | number | boolean>;
+}
+
+export interface TestPipelineConfig {
+  name: string;
+  toml: string;
+  file: string;
+  topicPrefix: string;
+  schemasTopic: string;
+  checkpointPath: string;
+  topicFor(table: string): string;
+}
+
+const REPO = new URL('../..', import.meta.url).pathname;
+
+function tomlValue(v: string | number | boolean): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+function section(entries: Record<string, string | number | boolean>): string {
+  return Object.entries(entries).map(([k, v]) => `${k} = ${tomlValue(v)}`).join('\n');
+}
+
+export function testPipelineConfig(options: TestPipelineOptions): TestPipelineConfig {
+  const name = uniqueName('t_pipe');
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-test-'));
+  const topicPrefix = name;
+  const schemasTopic = `${name}_schemas`;
+  const checkpointPath = join(dir, 'checkpoint.json');
+  const source = {
+    host: MARIADB.host,
+    port: MARIADB.port,
+    user: 'tributary',
+    password: 'tributary',
+    server_id: uniqueServerId(),
+    include: '__INCLUDE__',
+    ...options.source,
+  };
+  const toml = [
+    `name = "${name}"`,
+    '[source]',
+    section(source).replace('"__INCLUDE__"', `["${options.db}.*"]`),
+    '[kafka]',
+    section({ brokers: '__BROKERS__', topic_prefix: topicPrefix, schemas_topic: schemasTopic, retry_max_ms: 5000, ...options.kafka }).replace(
+      '"__BROKERS__"',
+      JSON.stringify(KAFKA_BROKERS),
+    ),
+    '[checkpoint]',
+    section({ store: 'file', path: checkpointPath, interval_ms: 200, ...options.checkpoint }),
+    options.extra ?? '',
+  ].join('\n');
+  const file = join(dir, 'pipeline.toml');
+  writeFileSync(file, toml);
+  return { name, toml, file, topicPrefix, schemasTopic, checkpointPath, topicFor: (table) => `${topicPrefix}.${options.db}.${table}` };
+}
+
+export interface RunningPipeline {
+  /** Graceful stop: resolves when the pipeline has stopped (rejects with its failure). */
+  stop(): Promise<void>;
+  /** Settles when the pipeline ends on its own (failure) or after stop(). */
+  done: Promise<void>;
+  logs: string[];
+}
+
+/** Runs the pipeline in this process; resolves once it streams. */
+export async function runPipeline(config: TestPipelineConfig): Promise<RunningPipeline> {
+  const logs: string[] = [];
+  const logger = createLogger('info', (line) => logs.push(line));
+  const pipeline = await buildPipeline(parseConfig(config.toml, config.file, {}), logger);
+  const controller = new AbortController();
+  const done = pipeline.run(controller.signal);
+  let finished = false;
+  done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  await waitFor(() => finished || logs.some((l) => l.includes('streaming the binlog')), 30_000, () => logs.join(''));
+  return {
+    logs,
+    done,
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+/** `tributary start` as a child process, as a user runs it. */
+export function spawnTributary(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting. ${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

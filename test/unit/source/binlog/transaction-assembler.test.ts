@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TransactionAssembler, type RowsEventLike, type TableDecoding } from '../../../../src/source/binlog/transaction-assembler.js';
+import { TableFilter } from '../../../../src/route/table-filter.js';
+import type { SourceBatch } from '../../../../src/model/change-event.js';
+import type { TableSchema } from '../../../../src/model/table-schema.js';
+
+const schema: TableSchema = {
+  db: 'shop',
+  table: 'orders',
+  columns: [
+    { name: 'id', sqlType: 'int', nullable: false, avro: 'int' },
+    { name: 'qty', sqlType: 'int', nullable: true, avro: 'int' },
+  ],
+  primaryKey: ['id'],
+};
+const decoding: TableDecoding = { schema, decode: (row) => ({ ...row }) };
+const tableMap = { 7: { parentSchema: 'shop', tableName: 'orders' }, 8: { parentSchema: 'other', tableName: 'x' } };
+
+function ev(name: string, extra: Partial<RowsEventLike> = {}): RowsEventLike {
+  return { getEventName: () => name, timestamp: 1_700_000_000_000, tableMap, ...extra };
+}
+
+function assembler(maxBatchEvents = 100) {
+  const batches: SourceBatch[] = [];
+  let pos = 100;
+  const a = new TransactionAssembler({
+    tables: { tableMap: () => undefined, resolve: () => decoding },
+    filter: new TableFilter(['shop.*']),
+    maxBatchEvents,
+    emit: (b) => batches.push(b),
+    now: () => 0,
+    serverId: 1,
+  });
+  const feed = (e: RowsEventLike) => a.accept(e, () => ({ gtid: `0-1-${pos}`, file: 'binlog.000001', pos: pos++ }));
+  return { batches, feed };
+}
+
+test('a transaction becomes one batch that carries the commit position', () => {
+  const { batches, feed } = assembler();
+  feed(ev('mariadbgtid', { gtid: '0-1-5', serverId: 1 }));
+  feed(ev('writerows', { tableId: 7, gtid: '0-1-5', rows: [{ id: 1, qty: 2 }, { id: 2, qty: 3 }] }));
+  feed(ev('deleterows', { tableId: 7, gtid: '0-1-5', rows: [{ id: 1, qty: 2 }] }));
+  feed(ev('xid', { gtid: '0-1-5' }));
+  assert.equal(batches.length, 1);
+  const [b] = batches;
+  assert.deepEqual(b!.commit, { gtid: '0-1-101', file: 'binlog.000001', pos: 101 });
+  assert.deepEqual(b!.events.map((e) => e.op), ['c', 'c', 'd']);
+  assert.deepEqual(b!.events[2]!.before, { id: 1, qty: 2 });
+  assert.equal(b!.events[2]!.after, null);
+  assert.deepEqual(b!.events.map((e) => e.transaction), [
+    { id: '0-1-5', total_order: 1, data_collection_order: 1 },
+    { id: '0-1-5', total_order: 2, data_collection_order: 2 },
+    { id: '0-1-5', total_order: 3, data_collection_order: 3 },
+  ]);
+  assert.deepEqual(b!.events.map((e) => e.source.row), [0, 1, 0]);
+  assert.equal(b!.events[0]!.source.gtid, '0-1-5');
+  assert.equal(b!.events[0]!.source.snapshot, 'false');
+  // The transaction's start position, read at its GTID event.
+  assert.equal(b!.events[0]!.source.pos, 100);
+});
+
+test('an update that changes the primary key becomes a delete then a create', () => {
+  const { batches, feed } = assembler();
+  feed(ev('mariadbgtid', { gtid: '0-1-6' }));
+  feed(ev('updaterows', { tableId: 7, rows: [{ before: { id: 1, qty: 2 }, after: { id: 9, qty: 2 } }, { before: { id: 3, qty: 1 }, after: { id: 3, qty: 5 } }] }));
+  feed(ev('xid'));
+  const events = batches[0]!.events;
+  assert.deepEqual(events.map((e) => [e.op, e.before, e.after]), [
+    ['d', { id: 1, qty: 2 }, null],
+    ['c', null, { id: 9, qty: 2 }],
+    ['u', { id: 3, qty: 1 }, { id: 3, qty: 5 }],
+  ]);
+});
+
+test('a large transaction streams in batches; only the last carries the commit', () => {
+  const { batches, feed } = assembler(3);
+  feed(ev('mariadbgtid', { gtid: '0-1-7' }));
+  for (let i = 0; i < 4; i++) feed(ev('writerows', { tableId: 7, rows: [{ id: 2 * i, qty: 0 }, { id: 2 * i + 1, qty: 0 }] }));
+  feed(ev('xid'));
+  assert.deepEqual(batches.map((b) => [b.events.length, b.commit === null]), [[4, true], [4, true], [0, false]]);
+  const all = batches.flatMap((b) => b.events.map((e) => e.after!.id));
+  assert.deepEqual(all, [0, 1, 2, 3, 4, 5, 6, 7]);
+});
+
+test('tables the filter excludes produce no events, but the commit still moves the position', () => {
+  const { batches, feed } = assembler();
+  feed(ev('mariadbgtid', { gtid: '0-1-8' }));
+  feed(ev('writerows', { tableId: 8, rows: [{ id: 1 }] }));
+  feed(ev('xid'));
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]!.events.length, 0);
+  assert.notEqual(batches[0]!.commit, null);
+});
+
+test('a COMMIT query (non-transactional engines) ends the transaction; BEGIN does not', () => {
+  const { batches, feed } = assembler();
+  feed(ev('mariadbgtid', { gtid: '0-1-9' }));
+  feed(ev('query', { query: 'BEGIN' }));
+  feed(ev('writerows', { tableId: 7, rows: [{ id: 1, qty: 1 }] }));
+  assert.equal(batches.length, 0);
+  feed(ev('query', { query: 'COMMIT' }));
+  assert.equal(batches.length, 1);
+  assert.notEqual(batches[0]!.commit, null);
+});
