@@ -68,6 +68,24 @@ function decodeMysqlLatin1(bytes: Uint8Array): string {
   return out;
 }
 
+const C1_RANGE = /[\u0080-\u009f]/;
+
+/**
+ * Repairs text that was decoded byte for byte (ISO-8859-1) from MySQL latin1: its
+ * 0x80-0x9F bytes are the Windows-1252 characters ('€' for 0x80), except the five that
+ * stay C1 controls. Text MySQL itself converted (a SELECT) holds only those five from
+ * that range, which map to themselves, so applying this to it changes nothing.
+ */
+export function latin1FromIso88591(text: string): string {
+  if (!C1_RANGE.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out += String.fromCharCode(c >= 0x80 && c <= 0x9f ? (CP1252_HIGH[c - 0x80] as number) : c);
+  }
+  return out;
+}
+
 /** A decoder for the charset, or null when Node cannot decode it. */
 export function charsetDecoder(charset: string | null): CharsetDecoder | null {
   const name = (charset ?? 'utf8mb4').toLowerCase();

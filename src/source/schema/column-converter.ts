@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors/tributary-error.js';
-import { charsetDecoder } from './charset-decoder.js';
+import { charsetDecoder, latin1FromIso88591 } from './charset-decoder.js';
 import type { ColumnType } from './column-type.js';
 import { decimalBytes, twosComplementBytes } from './decimal-bytes.js';
 import { parseDateDays, parseDateTimeMicros, parseTimeMicros } from './temporal-micros.js';
@@ -109,8 +109,9 @@ export function columnConverter(t: ColumnType, ctx: ConverterContext): ColumnCon
     case 'set':
     case 'json': {
       const decode = charsetDecoder(t.charset);
+      const repair = t.family === 'text' && t.charset === 'latin1';
       return (v) => {
-        if (typeof v === 'string') return v;
+        if (typeof v === 'string') return repair ? latin1FromIso88591(v) : v;
         if (v instanceof Uint8Array && decode !== null) return decode(v);
         return fail(v, v instanceof Uint8Array ? `add a decoder for charset ${t.charset} to charset-decoder.ts` : OPTIONS_FIX);
       };

@@ -20,6 +20,7 @@ interface Version {
   nullBitmap: Buffer;
   primaryKey: number[];
   geometryColumns: number[];
+  latin1Columns: number[];
 }
 
 function effectiveCode(event: TableMapEvent, i: number): number {
@@ -106,6 +107,13 @@ export class TableSchemaCache {
       const column = columns[i];
       if (column) column.type = MysqlTypeCode.BLOB;
     }
+    // zongji decodes latin1 as iconv's cp1252, which turns the five bytes cp1252 leaves
+    // undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) into U+FFFD. Decoded byte for byte instead,
+    // nothing is lost; the column's converter then applies MySQL's latin1 table.
+    for (const i of version.latin1Columns) {
+      const column = columns[i];
+      if (column) column.charset = 'iso88591';
+    }
     return version.schema;
   }
 
@@ -134,6 +142,7 @@ export class TableSchemaCache {
     const types: ColumnType[] = [];
     const columns: ColumnSpec[] = [];
     const geometryColumns: number[] = [];
+    const latin1Columns: number[] = [];
     for (let i = 0; i < event.columnCount; i++) {
       const code = effectiveCode(event, i);
       const schema = entry.columnSchemas[i] as ColumnSchema;
@@ -142,6 +151,7 @@ export class TableSchemaCache {
       types.push(type);
       columns.push(Object.freeze(columnSpecOf(schema.COLUMN_NAME, type, nullable[i] === true)));
       if (type.family === 'geometry') geometryColumns.push(i);
+      if (type.family === 'text' && type.charset === 'latin1') latin1Columns.push(i);
     }
     const primaryKey = [...(event.primaryKey ?? [])];
     const schema: TableSchema = Object.freeze({
@@ -161,6 +171,7 @@ export class TableSchemaCache {
       nullBitmap: Buffer.from(tableMapNullBitmap(event) as Buffer),
       primaryKey,
       geometryColumns,
+      latin1Columns,
     };
   }
 }

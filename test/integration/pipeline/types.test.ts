@@ -1,0 +1,361 @@
+/**
+ * Every MySQL type Tributary maps (docs/type-mapping.md), end to end: written to MariaDB,
+ * carried by the real pipeline, read back from Kafka and decoded with nothing but the
+ * schemas topic. Values and published Avro types are asserted exactly, for the row images
+ * of inserts, of updates (before and after) and of a delete.
+ */
+// TIMESTAMP and DATETIME values must not depend on the process time zone: run far from UTC,
+// at an offset that is not a whole hour.
+process.env.TZ = 'Asia/Kolkata';
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ownDatabase, testKafka, deleteTopics } from '../../support/stack.js';
+import { decoderFromSchemasTopic, readDecoded, type DecodedRecord } from '../../support/topic-reader.js';
+import { runPipeline, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { decodeDecimal } from '../../support/decimal.js';
+import { rowValueFields } from '../../support/row-value-fields.js';
+
+type Kafka = ReturnType<typeof testKafka>;
+
+const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
+const DATE = { type: 'int', logicalType: 'date' };
+const TS = { type: 'long', logicalType: 'timestamp-micros' };
+const TIME = { type: 'long', logicalType: 'time-micros' };
+
+const D65 = '99999999999999999999999999999999999.999999999999999999999999999999';
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+const LONG_TEXT = 'ü😀'.repeat(10_000); // 60,000 bytes: near TEXT's 65,535
+const JSON_TEXT = '{"a": 12345678901234567890, "b": [1, "😀"], "c": null}';
+/** Marks a geometry value: expected bytes are the server's own ST_AsBinary of the stored value. */
+const WKB = Symbol('wkb');
+
+interface Column {
+  name: string;
+  ddl: string;
+  /** The non-null Avro type the published schema must give the column. */
+  avro: unknown;
+  /** Value sets A, B, C: [SQL expression, expected decoded value]. Set N is NULL everywhere. */
+  sets: [[string, unknown], [string, unknown], [string, unknown]];
+}
+
+/** Every column of table `every_type`, all nullable. Decimals are expected as exact text. */
+const COLUMNS: Column[] = [
+  { name: 'ti', ddl: 'TINYINT', avro: 'int', sets: [['-128', -128], ['127', 127], ['0', 0]] },
+  { name: 'tu', ddl: 'TINYINT UNSIGNED', avro: 'int', sets: [['0', 0], ['255', 255], ['128', 128]] },
+  { name: 'si', ddl: 'SMALLINT', avro: 'int', sets: [['-32768', -32768], ['32767', 32767], ['-1', -1]] },
+  { name: 'su', ddl: 'SMALLINT UNSIGNED', avro: 'int', sets: [['0', 0], ['65535', 65535], ['32768', 32768]] },
+  { name: 'mi', ddl: 'MEDIUMINT', avro: 'int', sets: [['-8388608', -8388608], ['8388607', 8388607], ['-1', -1]] },
+  { name: 'mu', ddl: 'MEDIUMINT UNSIGNED', avro: 'int', sets: [['0', 0], ['16777215', 16777215], ['8388608', 8388608]] },
+  { name: 'i', ddl: 'INT', avro: 'int', sets: [['-2147483648', -2147483648], ['2147483647', 2147483647], ['-1', -1]] },
+  { name: 'iu', ddl: 'INT UNSIGNED', avro: 'long', sets: [['0', 0n], ['4294967295', 4294967295n], ['2147483648', 2147483648n]] },
+  {
+    name: 'bi', ddl: 'BIGINT', avro: 'long',
+    sets: [['-9223372036854775808', -9223372036854775808n], ['9223372036854775807', 9223372036854775807n], ['9007199254740993', 9007199254740993n]],
+  },
+  {
+    name: 'bu', ddl: 'BIGINT UNSIGNED', avro: decimal(20, 0),
+    sets: [['0', '0'], ['18446744073709551615', '18446744073709551615'], ['9223372036854775808', '9223372036854775808']],
+  },
+  {
+    name: 'd', ddl: 'DECIMAL(65,30)', avro: decimal(65, 30),
+    sets: [[`-${D65}`, `-${D65}`], [D65, D65], ['-0.000000000000000000000000000001', '-0.000000000000000000000000000001']],
+  },
+  { name: 'd2', ddl: 'DECIMAL(10,2)', avro: decimal(10, 2), sets: [['-99999999.99', '-99999999.99'], ['99999999.99', '99999999.99'], ['-0.5', '-0.50']] },
+  {
+    name: 'f', ddl: 'FLOAT', avro: 'float',
+    sets: [['-3.4028234663852886e38', -3.4028234663852886e38], ['3.4028234663852886e38', 3.4028234663852886e38], ['0.1', Math.fround(0.1)]],
+  },
+  {
+    name: 'db', ddl: 'DOUBLE', avro: 'double',
+    sets: [['-1.7976931348623157e308', -1.7976931348623157e308], ['1.7976931348623157e308', 1.7976931348623157e308], ['5e-324', 5e-324]],
+  },
+  { name: 'b1', ddl: 'BIT(1)', avro: 'boolean', sets: [["b'0'", false], ["b'1'", true], ["b'1'", true]] },
+  {
+    name: 'b10', ddl: 'BIT(10)', avro: 'bytes',
+    sets: [["b'0'", Buffer.from([0, 0])], ["b'1111111111'", Buffer.from([0x03, 0xff])], ["b'1000000001'", Buffer.from([0x02, 0x01])]],
+  },
+  {
+    name: 'b64', ddl: 'BIT(64)', avro: 'bytes',
+    sets: [["b'0'", Buffer.alloc(8)], [`b'${'1'.repeat(64)}'`, Buffer.alloc(8, 0xff)], ["b'1'", Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])]],
+  },
+  { name: 'ch', ddl: 'CHAR(4) CHARACTER SET utf8mb4', avro: 'string', sets: [["''", ''], ["'😀😀😀😀'", '😀😀😀😀'], ["' é '", ' é']] },
+  {
+    name: 'vc', ddl: 'VARCHAR(40) CHARACTER SET utf8mb4', avro: 'string',
+    sets: [["''", ''], ["'😀 four-byte utf8mb4 🎉'", '😀 four-byte utf8mb4 🎉'], ["'trailing space '", 'trailing space ']],
+  },
+  {
+    name: 'tx', ddl: 'TEXT CHARACTER SET utf8mb4', avro: 'string',
+    sets: [["''", ''], ["REPEAT('ü😀', 10000)", LONG_TEXT], ["'line1\\nline2\\ttab'", 'line1\nline2\ttab']],
+  },
+  // MySQL's latin1 is cp1252 (0x80 is €), and its five bytes cp1252 leaves undefined are C1 controls.
+  { name: 'l1', ddl: 'VARCHAR(20) CHARACTER SET latin1', avro: 'string', sets: [["'café'", 'café'], ["'€'", '€'], ["'Œ‰ÿ'", 'Œ‰ÿ']] },
+  { name: 'l1c', ddl: 'CHAR(5) CHARACTER SET latin1', avro: 'string', sets: [["'€'", '€'], ["'café€'", 'café€'], ["'ab  '", 'ab']] },
+  { name: 'l1t', ddl: 'TEXT CHARACTER SET latin1', avro: 'string', sets: [["'café €'", 'café €'], ["'„quoted“'", '„quoted“'], ["'x'", 'x']] },
+  {
+    name: 'bn', ddl: 'BINARY(4)', avro: 'bytes',
+    sets: [["x'00000000'", Buffer.alloc(4)], ["x'ffffffff'", Buffer.alloc(4, 0xff)], ["'ab'", Buffer.from([0x61, 0x62, 0, 0])]],
+  },
+  {
+    name: 'vb', ddl: 'VARBINARY(10)', avro: 'bytes',
+    sets: [["''", Buffer.alloc(0)], ["x'00ff00'", Buffer.from([0, 0xff, 0])], [`x'${'ff'.repeat(10)}'`, Buffer.alloc(10, 0xff)]],
+  },
+  { name: 'bl', ddl: 'BLOB', avro: 'bytes', sets: [["''", Buffer.alloc(0)], [`x'${ALL_BYTES.toString('hex')}'`, ALL_BYTES], ["x'00'", Buffer.from([0])]] },
+  { name: 'dt', ddl: 'DATE', avro: DATE, sets: [["'1000-01-01'", -354_285], ["'9999-12-31'", 2_932_896], ["'1969-12-31'", -1]] },
+  {
+    name: 'dtm', ddl: 'DATETIME(6)', avro: TS,
+    sets: [
+      ["'1000-01-01 00:00:00.000000'", -30_610_224_000_000_000n],
+      ["'9999-12-31 23:59:59.999999'", 253_402_300_799_999_999n],
+      ["'1969-12-31 23:59:59.999999'", -1n],
+    ],
+  },
+  {
+    name: 'ts', ddl: 'TIMESTAMP(6) NULL DEFAULT NULL', avro: TS,
+    sets: [
+      ["'1970-01-01 00:00:01.000000'", 1_000_000n],
+      ["'2038-01-19 03:14:07.999999'", 2_147_483_647_999_999n],
+      ["'2000-02-29 12:34:56.000001'", BigInt(Date.UTC(2000, 1, 29, 12, 34, 56)) * 1000n + 1n],
+    ],
+  },
+  {
+    name: 'tm', ddl: 'TIME(6)', avro: TIME,
+    sets: [["'-838:59:59.000000'", -3_020_399_000_000n], ["'838:59:59.000000'", 3_020_399_000_000n], ["'-00:00:00.000001'", -1n]],
+  },
+  { name: 'tm0', ddl: 'TIME', avro: TIME, sets: [["'-838:59:59'", -3_020_399_000_000n], ["'838:59:59'", 3_020_399_000_000n], ["'25:00:00'", 90_000_000_000n]] },
+  { name: 'yr', ddl: 'YEAR', avro: 'int', sets: [['1901', 1901], ['2155', 2155], ['2000', 2000]] },
+  { name: 'en', ddl: "ENUM('a','b,c','é')", avro: 'string', sets: [["'a'", 'a'], ["'é'", 'é'], ["'b,c'", 'b,c']] },
+  { name: 'st', ddl: "SET('x','y','z')", avro: 'string', sets: [["''", ''], ["'x,y,z'", 'x,y,z'], ["'z,x'", 'x,z']] },
+  { name: 'js', ddl: 'JSON', avro: 'string', sets: [["'[]'", '[]'], [`'${JSON_TEXT}'`, JSON_TEXT], [`'"é"'`, '"é"']] },
+  {
+    name: 'pt', ddl: 'POINT', avro: 'bytes',
+    sets: [["POINT(0, 0)", WKB], ["ST_GeomFromText('POINT(1.5 -2)', 4326)", WKB], ["ST_GeomFromText('POINT(-180 90)', 3857)", WKB]],
+  },
+  {
+    name: 'pg', ddl: 'POLYGON', avro: 'bytes',
+    sets: [
+      ["ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))')", WKB],
+      ["ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0),(1 1,2 1,2 2,1 1))', 4326)", WKB],
+      ["ST_GeomFromText('POLYGON((-1.5 -1.5,1.5 -1.5,0 2.25,-1.5 -1.5))')", WKB],
+    ],
+  },
+];
+
+const GEOMETRY = COLUMNS.filter((c) => c.sets[0][1] === WKB).map((c) => c.name);
+const DECIMAL_SCALE = new Map(
+  COLUMNS.flatMap((c) => (typeof c.avro === 'object' && (c.avro as { logicalType?: string }).logicalType === 'decimal' ? [[c.name, (c.avro as { scale: number }).scale]] : [])),
+);
+
+type SetIndex = 0 | 1 | 2 | 'null';
+
+function assignments(set: SetIndex): string {
+  return COLUMNS.map((c) => `${c.name} = ${set === 'null' ? 'NULL' : c.sets[set][0]}`).join(', ');
+}
+
+/** Decimals (column name -> scale) as exact text, so rows compare with deepEqual. */
+function readable(row: Record<string, unknown> | null, scales: ReadonlyMap<string, number> = DECIMAL_SCALE): Record<string, unknown> | null {
+  if (!row) return row;
+  const out = { ...row };
+  for (const [name, scale] of scales) if (Buffer.isBuffer(out[name])) out[name] = decodeDecimal(out[name], scale);
+  return out;
+}
+
+async function records(kafka: Kafka, cfg: TestPipelineConfig, table: string, count: number): Promise<DecodedRecord[]> {
+  let got: DecodedRecord[] = [];
+  await waitFor(async () => {
+    got = await readDecoded(kafka, cfg.schemasTopic, [cfg.topicFor(table)]);
+    return got.length >= count;
+  }, 30_000, () => `have ${got.length} of ${count} records of ${table}`);
+  assert.equal(got.length, count, `${table}: exactly ${count} records`);
+  return got;
+}
+
+function summary(r: DecodedRecord): unknown[] {
+  return [r.value?.op ?? 'tombstone', r.key, readable(r.value?.before ?? null), readable(r.value?.after ?? null)];
+}
+
+/** The published fields of a record's row, as [name, type] pairs. */
+async function publishedFields(kafka: Kafka, cfg: TestPipelineConfig, r: DecodedRecord): Promise<unknown[]> {
+  const decoder = await decoderFromSchemasTopic(kafka, cfg.schemasTopic);
+  const json = decoder.schemaJson(r.valueFingerprint!);
+  assert.ok(json, 'the value schema is on the schemas topic');
+  return rowValueFields(json).map((f) => ('default' in f ? [f.name, f.type, f.default] : [f.name, f.type]));
+}
+
+test('every MySQL type reaches Kafka exactly, with its Avro type, in insert, update and delete images', async (t) => {
+  const db = await ownDatabase('t_types');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query(`CREATE TABLE every_type (id INT PRIMARY KEY, ${COLUMNS.map((c) => `${c.name} ${c.ddl}`).join(', ')})`);
+  await db.conn.query("SET SESSION time_zone = '+00:00'");
+  const pipeline = await runPipeline(cfg);
+  try {
+    // Rows 1..4 start as sets A, B, C and NULL; each is then updated to the next set, so
+    // every set is checked as an after image of an insert, and as a before and an after
+    // image of an update.
+    const start: SetIndex[] = [0, 1, 2, 'null'];
+    const next: SetIndex[] = [1, 2, 'null', 0];
+    for (let i = 0; i < 4; i++) await db.conn.query(`INSERT INTO every_type SET id = ${i + 1}, ${assignments(start[i]!)}`);
+    const [wkbRows] = await db.conn.query(
+      `SELECT id, ${GEOMETRY.map((g) => `ST_AsBinary(${g}) AS ${g}`).join(', ')} FROM every_type WHERE id <= 3 ORDER BY id`,
+    );
+    const wkb = wkbRows as Record<string, Buffer>[];
+    assert.equal(wkb.length, 3);
+    for (let i = 0; i < 4; i++) await db.conn.query(`UPDATE every_type SET ${assignments(next[i]!)} WHERE id = ${i + 1}`);
+    await db.conn.query('DELETE FROM every_type WHERE id = 2');
+
+    const rowOf = (id: number, set: SetIndex): Record<string, unknown> => {
+      const row: Record<string, unknown> = { id };
+      for (const c of COLUMNS) {
+        if (set === 'null') row[c.name] = null;
+        else row[c.name] = c.sets[set][1] === WKB ? wkb[set]![c.name] : c.sets[set][1];
+      }
+      return row;
+    };
+    const got = await records(kafka, cfg, 'every_type', 10);
+    const expected = [
+      ...[1, 2, 3, 4].map((id, i) => ['c', { id }, null, rowOf(id, start[i]!)]),
+      ...[1, 2, 3, 4].map((id, i) => ['u', { id }, rowOf(id, start[i]!), rowOf(id, next[i]!)]),
+      ['d', { id: 2 }, rowOf(2, 2), null],
+      ['tombstone', { id: 2 }, null, null],
+    ];
+    // Column by column first, so a failure names the type that broke.
+    for (let r = 0; r < expected.length; r++) {
+      const [op, key, before, after] = expected[r] as [string, unknown, Record<string, unknown> | null, Record<string, unknown> | null];
+      const [gotOp, gotKey, gotBefore, gotAfter] = summary(got[r]!) as typeof expected[number];
+      assert.equal(gotOp, op, `record ${r}`);
+      assert.deepEqual(gotKey, key, `record ${r} key`);
+      for (const [image, want, have] of [['before', before, gotBefore], ['after', after, gotAfter]] as const) {
+        if (want === null) {
+          assert.equal(have, null, `record ${r} ${image}`);
+          continue;
+        }
+        for (const name of Object.keys(want)) {
+          assert.deepEqual((have as Record<string, unknown>)[name], want[name], `record ${r} (${op} id ${String((key as { id: number }).id)}) ${image}.${name}`);
+        }
+      }
+    }
+    assert.deepEqual(got.map(summary), expected);
+    assert.equal(new Set(got.slice(0, 9).map((r) => r.valueFingerprint)).size, 1, 'one schema for the unchanged table');
+
+    assert.deepEqual(await publishedFields(kafka, cfg, got[0]!), [
+      ['id', 'int'],
+      ...COLUMNS.map((c) => [c.name, ['null', c.avro], null]),
+    ]);
+    assert.deepEqual(pipeline.logs.filter((l) => / (WARN|ERROR) /.test(l)), [], 'no value needed a warning');
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+test('NOT NULL columns are plain types, except DATE, DATETIME and TIMESTAMP, which may hold zero dates', async (t) => {
+  const db = await ownDatabase('t_types_nn');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query(`CREATE TABLE nn (
+    id BIGINT UNSIGNED PRIMARY KEY, i INT NOT NULL, iu INT UNSIGNED NOT NULL, d DECIMAL(10,2) NOT NULL,
+    f FLOAT NOT NULL, b1 BIT(1) NOT NULL, b3 BIT(3) NOT NULL, s VARCHAR(5) NOT NULL, bl BLOB NOT NULL,
+    dt DATE NOT NULL, dtm DATETIME(6) NOT NULL, ts TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    tm TIME(6) NOT NULL, yr YEAR NOT NULL, en ENUM('on','off') NOT NULL, js JSON NOT NULL, g POINT NOT NULL)`);
+  await db.conn.query("SET SESSION time_zone = '+00:00'");
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query(`INSERT INTO nn VALUES (18446744073709551615, -7, 7, 12345678.91, -2.5, b'1', b'101', 'hé', x'c301',
+      '2024-02-29', '2024-02-29 23:59:59.5', '2024-02-29 00:00:00.25', '-12:34:56.789', 2024, 'off', '{}', POINT(3, 4))`);
+    const [geo] = await db.conn.query('SELECT ST_AsBinary(g) AS g FROM nn');
+    const [got] = await records(kafka, cfg, 'nn', 1);
+    const day = Date.UTC(2024, 1, 29) / 86_400_000;
+    assert.deepEqual(readable(got!.value!.after, new Map([['d', 2]])), {
+      id: Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), i: -7, iu: 7n, d: '12345678.91',
+      f: -2.5, b1: true, b3: Buffer.from([5]), s: 'hé', bl: Buffer.from([0xc3, 0x01]),
+      dt: day, dtm: BigInt(day) * 86_400_000_000n + 86_399_500_000n, ts: BigInt(day) * 86_400_000_000n + 250_000n,
+      tm: -(12n * 3600n + 34n * 60n + 56n) * 1_000_000n - 789_000n, yr: 2024, en: 'off', js: '{}', g: (geo as { g: Buffer }[])[0]!.g,
+    });
+    // The key is a BIGINT UNSIGNED too: decimal(20,0), so the top of its range survives.
+    assert.equal(decodeDecimal(got!.key!.id as Buffer, 0), '18446744073709551615');
+    assert.deepEqual(await publishedFields(kafka, cfg, got!), [
+      ['id', decimal(20, 0)], ['i', 'int'], ['iu', 'long'], ['d', decimal(10, 2)], ['f', 'float'],
+      ['b1', 'boolean'], ['b3', 'bytes'], ['s', 'string'], ['bl', 'bytes'],
+      ['dt', ['null', DATE], null], ['dtm', ['null', TS], null], ['ts', ['null', TS], null],
+      ['tm', TIME], ['yr', 'int'], ['en', 'string'], ['js', 'string'], ['g', 'bytes'],
+    ]);
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+test('zero and partial dates become null, with one warning per column', async (t) => {
+  const db = await ownDatabase('t_types_zero');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query("SET SESSION sql_mode = ''");
+  await db.conn.query(`CREATE TABLE z (id INT PRIMARY KEY, d DATE NOT NULL, dn DATE NULL, dtm DATETIME(6) NOT NULL,
+    ts TIMESTAMP(6) NOT NULL DEFAULT '0000-00-00 00:00:00.000000', yr YEAR NULL, n INT NOT NULL)`);
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query(`INSERT INTO z VALUES
+      (1, '0000-00-00', '2020-00-15', '0000-00-00 00:00:00', '0000-00-00 00:00:00', 0, 1),
+      (2, '2020-01-00', '0000-00-00', '2020-01-00 10:00:00.5', '0000-00-00 00:00:00', '0000', 2)`);
+    await db.conn.query("INSERT INTO z VALUES (3, '0000-00-00', NULL, '0000-00-00 00:00:00', '0000-00-00 00:00:00', NULL, 3)");
+    await db.conn.query('UPDATE z SET n = n + 10');
+    const got = await records(kafka, cfg, 'z', 6);
+    const row = (id: number, n: number, yr: number | null) => ({ id, d: null, dn: null, dtm: null, ts: null, yr, n });
+    assert.deepEqual(got.map(summary), [
+      ['c', { id: 1 }, null, row(1, 1, 0)],
+      ['c', { id: 2 }, null, row(2, 2, 0)],
+      ['c', { id: 3 }, null, row(3, 3, null)],
+      ['u', { id: 1 }, row(1, 1, 0), row(1, 11, 0)],
+      ['u', { id: 2 }, row(2, 2, 0), row(2, 12, 0)],
+      ['u', { id: 3 }, row(3, 3, null), row(3, 13, null)],
+    ]);
+    const warnings = pipeline.logs.filter((l) => l.includes('zero or partial'));
+    assert.deepEqual(
+      ['d', 'dn', 'dtm', 'ts'].map((c) => warnings.filter((l) => l.includes(`${db.name}.z.${c}:`)).length),
+      [1, 1, 1, 1],
+      warnings.join(''),
+    );
+    assert.equal(warnings.length, 4, warnings.join(''));
+    assert.ok(warnings.every((l) => l.includes(' WARN ')), warnings.join(''));
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+test('latin1 text keeps all of 0x80-0x9F: cp1252 characters, and C1 controls for the five bytes cp1252 leaves undefined', async (t) => {
+  const db = await ownDatabase('t_types_latin1');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query(`CREATE TABLE l (id INT PRIMARY KEY, v VARCHAR(40) CHARACTER SET latin1, c CHAR(40) CHARACTER SET latin1,
+    tx TEXT CHARACTER SET latin1)`);
+  const pipeline = await runPipeline(cfg);
+  try {
+    // Every byte 0x80..0x9F, written as bytes so no client-side conversion is involved.
+    const high = `x'${Buffer.from(Array.from({ length: 32 }, (_, i) => 0x80 + i)).toString('hex')}'`;
+    await db.conn.query(`INSERT INTO l VALUES (1, ${high}, ${high}, ${high})`);
+    // What MySQL itself makes of those bytes, converted to the utf8mb4 connection.
+    const [rows] = await db.conn.query('SELECT v, c, tx FROM l');
+    const server = (rows as Record<string, string>[])[0]!;
+    const expected = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+    assert.deepEqual(server, { v: expected, c: expected, tx: expected });
+    const [got] = await records(kafka, cfg, 'l', 1);
+    assert.deepEqual(got!.value!.after, { id: 1, ...server });
+  } finally {
+    await pipeline.stop();
+  }
+});
