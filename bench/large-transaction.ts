@@ -1,0 +1,69 @@
+/**
+ * Benchmark: one transaction that updates ROWS rows (default 1,000,000) streams through a
+ * real `tributary start` process against the local stack. Reports rows/s end to end and
+ * the process's peak RSS (VmHWM), which must stay flat whatever ROWS is: no transaction
+ * is ever buffered whole, and the binlog connection pauses while Kafka is behind.
+ *
+ *   npm run stack:up && npx tsx bench/large-transaction.ts [rows]
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
+import { spawnTributary, testPipelineConfig, waitFor } from '../test/support/pipeline-harness.js';
+
+const rows = Number(process.argv[2] ?? 1_000_000);
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const db = await ownDatabase('bench_txn');
+const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+const cfg = testPipelineConfig({ db: db.name, checkpoint: { interval_ms: 1000 } });
+const topic = cfg.topicFor('t');
+try {
+  await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL, label VARCHAR(32) NOT NULL, at DATETIME(6) NOT NULL)');
+  await db.conn.query(`INSERT INTO t SELECT seq, 0, CONCAT('row-', seq), '2024-01-01 00:00:00.000001' FROM seq_1_to_${rows}`);
+  const run = spawnTributary(['start', '--config', cfg.file]);
+  await waitFor(() => run.output().includes('streaming the binlog'), 30_000, run.output);
+  const pid = run.child.pid!;
+  const baseline = peakRssMb(pid);
+  const started = Date.now();
+  await db.conn.query('UPDATE t SET n = n + 1'); // one transaction, `rows` row changes
+  const committed = Date.now();
+  let sampled = 0;
+  await waitFor(async () => {
+    sampled = await topicSize(kafka, topic);
+    return sampled >= rows;
+  }, 30 * 60_000, () => `${sampled} of ${rows}`);
+  const done = Date.now();
+  const peak = peakRssMb(pid);
+  run.child.kill('SIGTERM');
+  const code = await run.exited;
+  const seconds = (done - started) / 1000;
+  console.log(JSON.stringify({
+    rows,
+    update_statement_s: (committed - started) / 1000,
+    end_to_end_s: seconds,
+    rows_per_s: Math.round(rows / seconds),
+    rss_before_mb: baseline,
+    peak_rss_mb: peak,
+    exit_code: code,
+  }));
+} finally {
+  await deleteTopics(kafka, cfg.name);
+  await db.drop();
+}
