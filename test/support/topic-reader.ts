@@ -50,7 +50,8 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
   }
   const records: RawRecord[] = [];
   if (ends.size === 0) return records;
-  const consumer = kafka.consumer({ groupId: uniqueName('t_reader') });
+  const groupId = uniqueName('t_reader');
+  const consumer = kafka.consumer({ groupId });
   await consumer.connect();
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -72,6 +73,10 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
     });
   } finally {
     await consumer.disconnect();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => undefined);
+    await cleanup.disconnect();
   }
   return records;
 }
@@ -109,4 +114,29 @@ function plain(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = plain(v);
   return out;
+}
+
+/** A decoded record with where it sits in Kafka. */
+export interface PositionedRecord extends DecodedRecord {
+  partition: number;
+  offset: bigint;
+}
+
+/** Like readDecoded, keeping each record's partition and offset. */
+export async function readPositioned(kafka: Kafka, schemasTopic: string, topics: string[]): Promise<PositionedRecord[]> {
+  const raw = await readTopics(kafka, topics);
+  const decoder = await decoderFromSchemasTopic(kafka, schemasTopic);
+  return raw.map((r) => {
+    const k = r.key ? decoder.decode(r.key) : null;
+    const v = r.value ? decoder.decode(r.value) : null;
+    return {
+      topic: r.topic,
+      partition: r.partition,
+      offset: BigInt(r.offset),
+      key: (plain(k?.value) as Record<string, unknown>) ?? null,
+      value: (plain(v?.value) as Envelope) ?? null,
+      keyFingerprint: k?.fingerprint ?? null,
+      valueFingerprint: v?.fingerprint ?? null,
+    };
+  });
 }
