@@ -32,7 +32,7 @@ async function topicSize(kafka: Kafka, topic: string): Promise<number> {
 
 const db = await ownDatabase('bench_txn');
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-const cfg = testPipelineConfig({ db: db.name, checkpoint: { interval_ms: 1000 } });
+const cfg = testPipelineConfig({ db: db.name, checkpoint: { interval_ms: 1000 }, snapshot: { mode: 'never' } });
 const topic = cfg.topicFor('t');
 try {
   await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL, label VARCHAR(32) NOT NULL, at DATETIME(6) NOT NULL)');

@@ -17,6 +17,9 @@ import type { TableResolver, RowsEventLike } from './source/binlog/transaction-a
 import type { TableMapEvent } from '@vlasky/zongji';
 import { TRIBUTARY_VERSION } from './version.js';
 import { withRetry } from './with-retry.js';
+import { ChunkReader } from './source/snapshot/chunk-reader.js';
+import { ControlTables } from './source/snapshot/control-tables.js';
+import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
@@ -37,6 +40,8 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     logCreator: () => (entry: LogEntry) => logKafka(logger.child('kafkajs'), entry),
   });
   const filter = new TableFilter(config.source.include, config.source.exclude);
+  const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg) });
+  const control = new ControlTables(endpoint);
   let server: ServerInfo | null = null;
   return new Pipeline({
     name: config.name,
@@ -68,8 +73,30 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
           onRetry: (err, attempt, delayMs) => logger.warn(`${err.message}; retrying in ${delayMs} ms`, { attempt }),
         },
       ),
-    openSource: (from, handlers) =>
+    snapshot: {
+      mode: config.snapshot.mode,
+      prepare: () => control.prepare(),
+      close: async () => {
+        await reader.close();
+        await control.close();
+      },
+      listTables: async () => (await reader.listTables(filter)).map((t) => `${t.db}.${t.table}`),
+      open: (progress, onError) =>
+        new IncrementalSnapshot({
+          pipeline: config.name,
+          reader,
+          control,
+          logger,
+          chunkSize: config.snapshot.chunk_size,
+          parallelism: config.snapshot.parallelism,
+          maxUnkeyedRows: config.snapshot.max_unkeyed_rows,
+          progress,
+          onError,
+        }),
+    },
+    openSource: (from, handlers, observer) =>
       new BinlogTailer({
+        observer,
         endpoint,
         serverId: config.source.server_id,
         sourceServerId: server?.serverId ?? 0,

@@ -8,6 +8,9 @@ import type { KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 import { AckWindow } from './checkpoint/ack-window.js';
 import { TributaryError, asTributaryError } from './errors/tributary-error.js';
+import type { StreamObserver } from './source/binlog/transaction-assembler.js';
+import { snapshotPending, type SnapshotProgress } from './model/snapshot-progress.js';
+import { planSnapshot } from './source/snapshot/plan-snapshot.js';
 
 const IDLE_SAVE_MS = 60_000;
 
@@ -30,10 +33,28 @@ export interface PipelineParts {
   tombstones: boolean;
   checkpointIntervalMs: number;
   /** Builds the streaming source from the stored position; its batches go to `handlers`. */
-  openSource(from: Position | null, handlers: SourceHandlers): StreamingSource;
+  openSource(from: Position | null, handlers: SourceHandlers, observer?: StreamObserver): StreamingSource;
+  /** The snapshot, when the pipeline has one (see SnapshotParts). */
+  snapshot?: SnapshotParts;
   /** Checks run before streaming (server settings, ...). */
   preflight?: () => Promise<void>;
   now?: () => number;
+}
+
+/** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
+export interface SnapshotSource extends StreamObserver {
+  start(tables: readonly string[]): void;
+  close(): void;
+}
+
+export interface SnapshotParts {
+  mode: 'initial' | 'never' | 'when_needed';
+  /** Makes sure the control tables exist before streaming starts. */
+  prepare(): Promise<void>;
+  /** Every table the pipeline publishes, as `db.table`. */
+  listTables(): Promise<string[]>;
+  open(progress: SnapshotProgress | null, onError: (err: TributaryError) => void): SnapshotSource;
+  close(): Promise<void>;
 }
 
 export interface SourceHandlers {
@@ -58,6 +79,7 @@ export class Pipeline {
   private dataAcked = false;
   private persisting: Promise<void> | null = null;
   private source: StreamingSource | null = null;
+  private snapshot: SnapshotSource | null = null;
   private failure: TributaryError | null = null;
   private stopRequested: (() => void) | null = null;
   private running: Promise<void> | null = null;
@@ -87,16 +109,17 @@ export class Pipeline {
     try {
       await this.parts.preflight?.();
       const checkpoint = await store.load();
-      const from = checkpoint?.position ?? null;
-      this.saved = from;
-      this.window = new AckWindow(from);
-      this.log.info(from ? `resuming from ${positionToString(from)}` : 'no checkpoint: starting at the current end of the binlog');
       await sink.start();
-      this.source = this.parts.openSource(from, {
-        onBatch: (batch) => this.handle(batch),
-        onError: (err) => this.fail(err),
-      });
-      await this.source.start(signal);
+      await this.parts.snapshot?.prepare();
+      try {
+        await this.startStreaming(checkpoint?.position ?? null, checkpoint ? ((checkpoint.snapshot as SnapshotProgress | undefined) ?? null) : undefined, signal);
+      } catch (err) {
+        const purged = err instanceof TributaryError && err.code === 'MYSQL_POSITION_PURGED';
+        if (!purged || this.parts.snapshot?.mode !== 'when_needed') throw err;
+        this.log.warn(`${err.message}; snapshot.mode = "when_needed": taking a new snapshot from the current end of the binlog`);
+        await this.source?.close();
+        await this.startStreaming(null, undefined, signal);
+      }
       timer = setInterval(() => void this.persist().catch((err: unknown) => this.fail(asTributaryError(err, 'CHECKPOINT_WRITE'))), this.parts.checkpointIntervalMs);
       if (!signal.aborted) await stopped;
     } catch (err) {
@@ -107,6 +130,36 @@ export class Pipeline {
       await this.shutdown();
     }
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Opens the stream at `from` and starts the snapshot work. `progress` undefined means
+   * there is no checkpoint: a first start, which snapshots every table unless mode is never.
+   */
+  private async startStreaming(from: Position | null, progress: SnapshotProgress | null | undefined, signal: AbortSignal): Promise<void> {
+    const snap = this.parts.snapshot;
+    let tables: string[] = [];
+    let plan: SnapshotProgress | null = progress ?? null;
+    if (snap && progress === undefined && snap.mode !== 'never') {
+      tables = await snap.listTables();
+      plan = planSnapshot(tables, (this.parts.now ?? Date.now)());
+    } else {
+      tables = snapshotPending(plan);
+    }
+    this.saved = from;
+    this.window = new AckWindow(from, plan);
+    this.log.info(from ? `resuming from ${positionToString(from)}` : 'starting at the current end of the binlog');
+    this.snapshot = snap?.open(plan, (err) => this.fail(err)) ?? null;
+    this.source = this.parts.openSource(
+      from,
+      { onBatch: (batch) => this.handle(batch), onError: (err) => this.fail(err) },
+      this.snapshot ?? undefined,
+    );
+    await this.source.start(signal);
+    if (this.snapshot && tables.length > 0) {
+      this.log.info(`snapshot of ${tables.length} table(s): ${tables.join(', ')}`);
+      this.snapshot.start(tables);
+    }
   }
 
   /** Source -> route -> encode -> sink for one batch; never awaits. */
@@ -134,7 +187,7 @@ export class Pipeline {
       const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
       sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
     }
-    const ticket = this.window.track(batch.commit);
+    const ticket = this.window.track(batch.commit, batch.progress);
     const hasData = messages.length > 0;
     sink.send(messages).then(
       () => {
@@ -187,7 +240,9 @@ export class Pipeline {
     if (!position || position === this.saved) return;
     const now = (this.parts.now ?? Date.now)();
     if (!final && !this.dataAcked && now - this.savedAt < IDLE_SAVE_MS) return;
+    const progress = this.window.progress;
     const checkpoint: Checkpoint = { pipeline: this.parts.name, position, updatedAt: new Date(now).toISOString() };
+    if (progress) checkpoint.snapshot = progress;
     await this.parts.store.save(checkpoint);
     this.saved = position;
     this.savedAt = now;
@@ -205,6 +260,7 @@ export class Pipeline {
   /** Stop reading, let in-flight messages land, save the last safe position, release everything. */
   private async shutdown(): Promise<void> {
     const { sink, store } = this.parts;
+    this.snapshot?.close();
     await this.source?.close().catch(() => undefined);
     await sink.flush().catch(() => undefined);
     try {
@@ -215,5 +271,6 @@ export class Pipeline {
     }
     await sink.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await this.parts.snapshot?.close().catch(() => undefined);
   }
 }

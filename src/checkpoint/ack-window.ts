@@ -1,24 +1,35 @@
 import type { Position } from '../model/position.js';
+import type { SnapshotProgress } from '../model/snapshot-progress.js';
+
+interface Entry {
+  ticket: number;
+  position: Position | null;
+  progress: SnapshotProgress | undefined;
+  acked: boolean;
+}
 
 /**
  * The sliding window between delivery and checkpoint: batches are tracked in source
  * order, acked in any order, and the committable position is the newest commit whose
- * batch, and every batch before it, has been acked. Nothing past a gap is ever committed.
+ * batch, and every batch before it, has been acked. Snapshot progress moves the same
+ * way. Nothing past a gap is ever committed.
  */
 export class AckWindow {
-  private readonly entries: { ticket: number; position: Position | null; acked: boolean }[] = [];
+  private readonly entries: Entry[] = [];
   private nextTicket = 0;
   private head = 0;
   private committedPosition: Position | null;
+  private committedProgress: SnapshotProgress | null;
 
-  constructor(start: Position | null = null) {
+  constructor(start: Position | null = null, progress: SnapshotProgress | null = null) {
     this.committedPosition = start;
+    this.committedProgress = progress;
   }
 
   /** Registers the next batch; `position` is its commit, or null mid-transaction. */
-  track(position: Position | null): number {
+  track(position: Position | null, progress?: SnapshotProgress): number {
     const ticket = this.nextTicket++;
-    this.entries.push({ ticket, position, acked: false });
+    this.entries.push({ ticket, position, progress, acked: false });
     return ticket;
   }
 
@@ -28,8 +39,9 @@ export class AckWindow {
     entry.acked = true;
     let advanced = 0;
     while (advanced < this.entries.length && this.entries[advanced]!.acked) {
-      const p = this.entries[advanced]!.position;
-      if (p) this.committedPosition = p;
+      const e = this.entries[advanced]!;
+      if (e.position) this.committedPosition = e.position;
+      if (e.progress) this.committedProgress = e.progress;
       advanced++;
     }
     if (advanced > 0) {
@@ -41,6 +53,11 @@ export class AckWindow {
   /** The newest position safe to persist. */
   get committed(): Position | null {
     return this.committedPosition;
+  }
+
+  /** The snapshot progress that goes with it. */
+  get progress(): SnapshotProgress | null {
+    return this.committedProgress;
   }
 
   /** Batches handed out and not yet acked. */

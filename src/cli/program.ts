@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { startCommand } from './start-command.js';
 import { validateCommand } from './validate-command.js';
 import { schemasCommand } from './schemas-command.js';
+import { snapshotCommand } from './snapshot-command.js';
+import { statusCommand } from './status-command.js';
 
 import { TRIBUTARY_VERSION } from '../version.js';
 
@@ -33,6 +35,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('print the Avro schemas published on the pipeline\'s schemas topic')
     .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
     .action(async (opts: { config: string }) => setExitCode(await schemasCommand(opts)));
+
+  program
+    .command('snapshot')
+    .description('snapshot tables again while the pipeline streams (for a new table or a repaired consumer)')
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .requiredOption('-t, --tables <list>', 'comma-separated db.table names')
+    .action(async (opts: { config: string; tables: string }) => setExitCode(await snapshotCommand(opts)));
+
+  program
+    .command('status')
+    .description("print the pipeline's checkpoint and each table's snapshot progress (rows, rate, ETA)")
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .action(async (opts: { config: string }) => setExitCode(await statusCommand(opts)));
 
   return program;
 }

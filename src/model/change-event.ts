@@ -1,4 +1,5 @@
 import type { Position } from './position.js';
+import type { SnapshotProgress } from './snapshot-progress.js';
 import type { TableSchema } from './table-schema.js';
 
 /** `c` insert, `u` update, `d` delete, `r` snapshot read. */
@@ -57,4 +58,6 @@ export interface ChangeEvent {
 export interface SourceBatch {
   events: ChangeEvent[];
   commit: Position | null;
+  /** Snapshot progress that holds once this batch is acked (set by snapshot chunks). */
+  progress?: SnapshotProgress;
 }

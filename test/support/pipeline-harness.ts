@@ -19,6 +19,7 @@ export interface TestPipelineOptions {
   kafka?: Record<string, string | number | boolean>;
   source?: Record<string, string | number | boolean>;
   checkpoint?: Record<string, string | number | boolean>;
+  snapshot?: Record<string, string | number | boolean>;
 }
 
 export interface TestPipelineConfig {
@@ -67,6 +68,8 @@ export function testPipelineConfig(options: TestPipelineOptions): TestPipelineCo
     ),
     '[checkpoint]',
     section({ store: 'file', path: checkpointPath, interval_ms: 200, ...options.checkpoint }),
+    '[snapshot]',
+    section({ ...options.snapshot }),
     options.extra ?? '',
   ].join('\n');
   const file = join(dir, 'pipeline.toml');

@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { mysqlError } from '../mysql-error.js';
 import type { MysqlEndpoint } from './server-check.js';
-import { TransactionAssembler, type RowsEventLike, type TableResolver } from './transaction-assembler.js';
+import { TransactionAssembler, type RowsEventLike, type StreamObserver, type TableResolver } from './transaction-assembler.js';
 
 export interface BinlogTailerOptions {
   endpoint: MysqlEndpoint;
@@ -28,6 +28,8 @@ export interface BinlogTailerOptions {
   /** Events per batch at most, so one huge transaction streams in pieces. */
   maxBatchEvents?: number;
   now?: () => number;
+  /** Sees the stream in order (the snapshot's watermarks and windows). */
+  observer?: StreamObserver | undefined;
 }
 
 const EVENTS = ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'gtid'];
@@ -56,6 +58,7 @@ export class BinlogTailer {
       emit: options.onBatch,
       now: options.now ?? Date.now,
       serverId: options.sourceServerId,
+      observer: options.observer,
     });
   }
 

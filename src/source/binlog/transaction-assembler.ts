@@ -1,4 +1,5 @@
 import type { ChangeEvent, Row, SourceBatch } from '../../model/change-event.js';
+import type { SnapshotProgress } from '../../model/snapshot-progress.js';
 import type { Position } from '../../model/position.js';
 import type { TableSchema } from '../../model/table-schema.js';
 import type { TableFilter } from '../../route/table-filter.js';
@@ -31,6 +32,23 @@ export interface RowsEventLike {
   tableName?: string;
 }
 
+/** Tributary's own schema on the source: watermarks and signals travel through the binlog. */
+export const CONTROL_SCHEMA = '_tributary';
+
+/**
+ * Sees the stream as it is assembled, in order: the snapshot uses it to watch the tables
+ * whose chunks are in flight, to find its watermarks, and to inject chunk rows at the
+ * exact point of the stream where they are current.
+ */
+export interface StreamObserver {
+  /** Whether rows of this table are being watched; asked once per rows event. */
+  watches(db: string, table: string): boolean;
+  /** A changed row image of a watched table (both images of an update). */
+  changed(db: string, table: string, row: Row): void;
+  /** A row written to a table of the control schema; `emit` injects a batch right here. */
+  control(table: string, row: Row, emit: (events: ChangeEvent[], progress?: SnapshotProgress) => void): void;
+}
+
 export interface TransactionAssemblerOptions {
   tables: TableResolver;
   filter: TableFilter;
@@ -39,6 +57,7 @@ export interface TransactionAssemblerOptions {
   now: () => number;
   /** The source server's id, for `source.server_id` when events do not carry it. */
   serverId?: number;
+  observer?: StreamObserver;
 }
 
 /**
@@ -68,7 +87,7 @@ export class TransactionAssembler {
   accept(event: RowsEventLike, position: () => Position): void {
     switch (event.getEventName()) {
       case 'tablemap':
-        if (event.schemaName !== undefined && this.options.filter.includes(event.schemaName, event.tableName ?? '')) {
+        if (event.schemaName !== undefined && this.follows(event.schemaName, event.tableName ?? '')) {
           this.options.tables.tableMap(event);
         }
         return;
@@ -118,8 +137,14 @@ export class TransactionAssembler {
     if (!info || !event.rows) return;
     const db = info.parentSchema;
     const table = info.tableName;
+    const observer = this.options.observer;
+    if (db === CONTROL_SCHEMA && observer) {
+      this.controlRows(event, table, op, observer);
+      return;
+    }
     if (!this.options.filter.includes(db, table)) return;
     const decoding = this.options.tables.resolve(db, table);
+    const watched = observer !== undefined && observer.watches(db, table);
     const schema = decoding.schema;
     const start = this.txnStart ?? (this.txnStart = position());
     const id = `${db}.${table}`;
@@ -132,6 +157,10 @@ export class TransactionAssembler {
         const pair = raw as { before: Record<string, unknown>; after: Record<string, unknown> };
         const before = decoding.decode(pair.before);
         const after = decoding.decode(pair.after);
+        if (watched) {
+          observer.changed(db, table, before);
+          observer.changed(db, table, after);
+        }
         if (keyChanged(schema, before, after)) {
           this.push(id, { op: 'd', schema, before, after: null, source: source(schema, ts, gtid, start, i, this.serverId), transaction: null });
           this.push(id, { op: 'c', schema, before: null, after, source: source(schema, ts, gtid, start, i, this.serverId), transaction: null });
@@ -140,6 +169,7 @@ export class TransactionAssembler {
         }
       } else {
         const image = decoding.decode(raw as Record<string, unknown>);
+        if (watched) observer.changed(db, table, image);
         this.push(id, {
           op,
           schema,
@@ -151,6 +181,24 @@ export class TransactionAssembler {
       }
     }
     if (this.batch.length >= this.options.maxBatchEvents) this.flush(null);
+  }
+
+  /** Whether a table's rows are read at all: published tables, and the control tables. */
+  private follows(db: string, table: string): boolean {
+    return (db === CONTROL_SCHEMA && this.options.observer !== undefined) || this.options.filter.includes(db, table);
+  }
+
+  private controlRows(event: RowsEventLike, table: string, op: 'c' | 'u' | 'd', observer: StreamObserver): void {
+    if (op === 'd' || !event.rows) return;
+    const decoding = this.options.tables.resolve(CONTROL_SCHEMA, table);
+    const emit = (events: ChangeEvent[], progress?: SnapshotProgress): void => {
+      this.flush(null);
+      this.options.emit(progress ? { events, commit: null, progress } : { events, commit: null });
+    };
+    for (const raw of event.rows) {
+      const image = op === 'u' ? (raw as { after: Record<string, unknown> }).after : (raw as Record<string, unknown>);
+      observer.control(table, decoding.decode(image), emit);
+    }
   }
 
   private push(tableId: string, event: ChangeEvent): void {

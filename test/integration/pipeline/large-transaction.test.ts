@@ -25,7 +25,7 @@ async function topicSize(kafka: ReturnType<typeof testKafka>, topic: string): Pr
 test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000 }, async (t) => {
   const db = await ownDatabase('t_bigtxn');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();

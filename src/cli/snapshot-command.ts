@@ -1,0 +1,56 @@
+import { loadConfig } from '../config/load-config.js';
+import { TableFilter } from '../route/table-filter.js';
+import { ChunkReader } from '../source/snapshot/chunk-reader.js';
+import { ControlTables } from '../source/snapshot/control-tables.js';
+import { TributaryError } from '../errors/tributary-error.js';
+import { reportError } from './report-error.js';
+
+/**
+ * Asks the pipeline to snapshot tables again while it streams. The request is a row in
+ * `_tributary.signals`: it reaches the running pipeline through the binlog itself, at an
+ * exact point of the stream, and waits there if the pipeline is not running.
+ */
+export async function snapshotCommand(opts: { config: string; tables: string }): Promise<number> {
+  const reader = (config: Awaited<ReturnType<typeof loadConfig>>) =>
+    new ChunkReader(endpointOf(config), { warn: (msg) => process.stderr.write(`warning: ${msg}\n`) });
+  let control: ControlTables | null = null;
+  let chunks: ChunkReader | null = null;
+  try {
+    const config = await loadConfig(opts.config);
+    const tables = opts.tables.split(',').map((t) => t.trim()).filter(Boolean);
+    const filter = new TableFilter(config.source.include, config.source.exclude);
+    chunks = reader(config);
+    for (const id of tables) {
+      const dot = id.indexOf('.');
+      if (dot <= 0) throw new TributaryError(`"${id}" is not a db.table name`, { code: 'SNAPSHOT', fix: 'pass --tables db.table[,db.table...]' });
+      const db = id.slice(0, dot);
+      const table = id.slice(dot + 1);
+      if (!filter.includes(db, table)) {
+        throw new TributaryError(`${id} is not published by pipeline "${config.name}"`, {
+          code: 'SNAPSHOT',
+          fix: 'add it to source.include (and restart the pipeline) or check the name',
+        });
+      }
+      await chunks.describe(db, table);
+    }
+    control = new ControlTables(endpointOf(config));
+    await control.signal(config.name, 'snapshot', tables.join(','));
+    process.stdout.write(`snapshot of ${tables.join(', ')} requested from pipeline "${config.name}"; follow it with tributary status --config ${opts.config}\n`);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    await chunks?.close();
+    await control?.close();
+  }
+}
+
+function endpointOf(config: Awaited<ReturnType<typeof loadConfig>>) {
+  return {
+    host: config.source.host,
+    port: config.source.port,
+    user: config.source.user,
+    password: config.source.password,
+    connectTimeout: config.source.connect_timeout_ms,
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * How far the snapshot of each table has come, saved in the checkpoint with the binlog
+ * position it belongs to. Treated as immutable: every change makes a new object, so a
+ * batch can carry the progress that holds once it is acked.
+ */
+export interface TableProgress {
+  /** The key of the last row of the last delivered chunk (opaque, JSON-safe); null before the first. */
+  cursor: readonly unknown[] | null;
+  /** Rows published so far. */
+  rows: number;
+  /** Estimated rows in the table when its snapshot began. */
+  total: number | null;
+  startedAt: string;
+  done: boolean;
+}
+
+export interface SnapshotProgress {
+  /** Keyed by `db.table`. */
+  tables: Readonly<Record<string, TableProgress>>;
+}
+
+export function snapshotPending(p: SnapshotProgress | null | undefined): string[] {
+  if (!p) return [];
+  return Object.entries(p.tables)
+    .filter(([, t]) => !t.done)
+    .map(([id]) => id);
+}

@@ -1,0 +1,273 @@
+import PQueue from 'p-queue';
+import { randomBytes } from 'node:crypto';
+import type { ChangeEvent, Row, SnapshotMarker } from '../../model/change-event.js';
+import type { SnapshotProgress, TableProgress } from '../../model/snapshot-progress.js';
+import type { Logger } from '../../logger.js';
+import { TributaryError, asTributaryError } from '../../errors/tributary-error.js';
+import type { StreamObserver } from '../binlog/transaction-assembler.js';
+import type { ChunkReader, KeyCursor, SnapshotTable } from './chunk-reader.js';
+import { SIGNALS_TABLE, WATERMARKS_TABLE, type ControlTables } from './control-tables.js';
+import { SnapshotWindow } from './snapshot-window.js';
+import { formatReport, reportProgress } from './progress-report.js';
+
+export interface IncrementalSnapshotOptions {
+  pipeline: string;
+  reader: ChunkReader;
+  control: ControlTables;
+  logger: Logger;
+  chunkSize: number;
+  /** Tables snapshotted at once; also the bound on chunks held in memory. */
+  parallelism: number;
+  maxUnkeyedRows: number;
+  /** Progress from the checkpoint (tables still to finish), or null. */
+  progress: SnapshotProgress | null;
+  /** Told when the snapshot cannot go on; the pipeline stops. */
+  onError: (err: TributaryError) => void;
+  now?: () => number;
+  /** How often progress is logged while tables remain (default 5 s). */
+  reportEveryMs?: number;
+}
+
+/** How many times an unkeyed table is re-read when it changed during the read. */
+const UNKEYED_ATTEMPTS = 5;
+
+/**
+ * Snapshots tables while the binlog streams, chunk by chunk, without locks and without a
+ * long transaction (DBLog's watermark algorithm). For each chunk:
+ *   1. write a low watermark (it enters the binlog),
+ *   2. SELECT the chunk by primary key (keyset pagination),
+ *   3. write a high watermark.
+ * The stream, seeing the low watermark, starts noting the keys of that table that change;
+ * at the high watermark, the chunk's rows whose key changed in between are dropped (the
+ * binlog already carried their newer state) and the rest are injected right there, where
+ * they are exactly current. So no row is missing and no key ever goes back to an older
+ * version. Progress is saved per chunk with the position, so a crash resumes at the next
+ * chunk, and an ad-hoc snapshot of a table is the same thing started by a signal.
+ */
+export class IncrementalSnapshot implements StreamObserver {
+  private readonly options: IncrementalSnapshotOptions;
+  private readonly log: Logger;
+  private readonly runId = randomBytes(4).toString('hex');
+  private readonly queue: PQueue;
+  private readonly free: number[];
+  private readonly window = new SnapshotWindow();
+  private progress: SnapshotProgress;
+  private chunkSeq = 0;
+  private closed = false;
+  private readonly scheduled = new Set<string>();
+  private reporter: NodeJS.Timeout | null = null;
+
+  constructor(options: IncrementalSnapshotOptions) {
+    this.options = options;
+    this.log = options.logger.child('snapshot');
+    this.queue = new PQueue({ concurrency: options.parallelism });
+    this.free = Array.from({ length: options.parallelism }, (_, i) => i);
+    this.progress = options.progress ?? { tables: {} };
+  }
+
+  private report(): void {
+    const now = (this.options.now ?? Date.now)();
+    for (const r of reportProgress(this.progress, now)) {
+      if (this.scheduled.has(r.table)) this.log.info(`snapshot ${formatReport(r)}`);
+    }
+  }
+
+  /** Snapshots the given tables (`db.table`), or resumes those the progress has unfinished. */
+  start(tables: readonly string[]): void {
+    for (const id of tables) this.schedule(id);
+  }
+
+  /** The progress including every chunk handed to the stream so far. */
+  get current(): SnapshotProgress {
+    return this.progress;
+  }
+
+  /** Resolves when every scheduled table is done (or the snapshot stopped). */
+  idle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.reporter) clearInterval(this.reporter);
+    this.reporter = null;
+    this.queue.clear();
+    this.window.abortAll(new TributaryError('snapshot stopped', { code: 'SNAPSHOT' }));
+  }
+
+  // --- StreamObserver: called synchronously from the binlog stream, in order ---
+
+  watches(db: string, table: string): boolean {
+    return this.window.watches(`${db}.${table}`);
+  }
+
+  changed(db: string, table: string, row: Row): void {
+    this.window.changed(`${db}.${table}`, row);
+  }
+
+  control(table: string, row: Row, emit: (events: ChangeEvent[], progress?: SnapshotProgress) => void): void {
+    if (row.pipeline !== this.options.pipeline) return;
+    if (table === WATERMARKS_TABLE) {
+      const chunk = String(row.chunk);
+      if (row.kind === 'low') this.window.open(chunk);
+      else if (row.kind === 'high') this.window.close(chunk, (events, progress) => emit(events, progress));
+    } else if (table === SIGNALS_TABLE && row.kind === 'snapshot') {
+      const tables = String(row.payload).split(',').map((t) => t.trim()).filter(Boolean);
+      const now = new Date((this.options.now ?? Date.now)()).toISOString();
+      const accepted: string[] = [];
+      for (const id of tables) {
+        if (this.scheduled.has(id)) {
+          this.log.warn(`ad-hoc snapshot of ${id} ignored: it is being snapshotted already`);
+          continue;
+        }
+        this.setTable(id, { cursor: null, rows: 0, total: null, startedAt: now, done: false });
+        accepted.push(id);
+      }
+      if (accepted.length === 0) return;
+      this.log.info(`ad-hoc snapshot requested for ${accepted.join(', ')}`);
+      // The request becomes part of the checkpoint together with the signal's own
+      // position, so a crash right after it still snapshots these tables on restart.
+      emit([], this.progress);
+      for (const id of accepted) this.schedule(id);
+    }
+  }
+
+  // --- the work ---
+
+  private schedule(id: string): void {
+    if (this.closed || this.scheduled.has(id)) return;
+    const existing = this.progress.tables[id];
+    if (existing?.done) return;
+    const fresh = !existing || (existing.cursor === null && existing.rows === 0);
+    this.scheduled.add(id);
+    this.reporter ??= setInterval(() => this.report(), this.options.reportEveryMs ?? 5_000);
+    void this.queue
+      .add(async () => {
+        const slot = this.free.pop()!;
+        try {
+          await this.snapshotTable(id, slot, fresh);
+        } finally {
+          this.free.push(slot);
+          this.scheduled.delete(id);
+          if (this.scheduled.size === 0 && this.reporter) {
+            clearInterval(this.reporter);
+            this.reporter = null;
+          }
+        }
+      })
+      .catch((err: unknown) => {
+        if (this.closed) return;
+        this.options.onError(asTributaryError(err, 'SNAPSHOT'));
+      });
+  }
+
+  private async snapshotTable(id: string, slot: number, fresh: boolean): Promise<void> {
+    const dot = id.indexOf('.');
+    const t = await this.options.reader.describe(id.slice(0, dot), id.slice(dot + 1));
+    const now = this.options.now ?? Date.now;
+    if (fresh) {
+      this.setTable(id, { cursor: null, rows: 0, total: t.estimatedRows, startedAt: new Date(now()).toISOString(), done: false });
+    } else {
+      this.setTable(id, { ...this.progress.tables[id]!, total: t.estimatedRows });
+    }
+    this.log.info(`${fresh ? 'snapshotting' : 'resuming snapshot of'} ${id} (~${t.estimatedRows} rows, key: ${t.chunkKey.join(', ') || 'none'})`);
+    if (t.chunkKey.length === 0) await this.snapshotUnkeyed(id, slot, t);
+    else await this.snapshotKeyed(id, slot, t);
+    const p = this.progress.tables[id]!;
+    this.log.info(`snapshot of ${id} done: ${p.rows} rows`);
+  }
+
+  private async snapshotKeyed(id: string, slot: number, t: SnapshotTable): Promise<void> {
+    const { reader, chunkSize } = this.options;
+    for (;;) {
+      if (this.closed) return;
+      const before = this.progress.tables[id]!;
+      const chunk = this.newChunk(id);
+      const delivered = this.window.expect(chunk, id, t.chunkKey);
+      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'low');
+      const read = await reader.readChunk(t, before.cursor, chunkSize);
+      // A full chunk may still be the last: one more key decides the `last` marker.
+      const last = read.rows.length < chunkSize || (await reader.readChunk(t, read.last, 1)).rows.length === 0;
+      this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, read.last ?? before.cursor, last));
+      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'high');
+      await delivered;
+      if (last) return;
+    }
+  }
+
+  private async snapshotUnkeyed(id: string, slot: number, t: SnapshotTable): Promise<void> {
+    const { reader, maxUnkeyedRows } = this.options;
+    const count = await reader.countRows(t);
+    if (count > maxUnkeyedRows) {
+      throw new TributaryError(`${id} has no primary key and no unique NOT NULL index, and ${count} rows: more than snapshot.max_unkeyed_rows (${maxUnkeyedRows}) to read in one pass`, {
+        code: 'SNAPSHOT',
+        fix: `add a primary key to ${id}, raise snapshot.max_unkeyed_rows, or exclude the table in source.exclude`,
+      });
+    }
+    this.log.warn(`${id} has no primary key or unique NOT NULL index: reading its ${count} rows in one pass`);
+    for (let attempt = 1; attempt <= UNKEYED_ATTEMPTS; attempt++) {
+      if (this.closed) return;
+      const chunk = this.newChunk(id);
+      const delivered = this.window.expect(chunk, id, []);
+      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'low');
+      const rows = await reader.readAll(t);
+      // Without a key, a change during the read cannot be matched to a row: read again.
+      let retry = false;
+      this.window.fill(chunk, (changed) => {
+        if (changed.anyChange) {
+          retry = true;
+          return { events: [], progress: undefined };
+        }
+        return this.chunkEvents(id, t, rows, null, changed, null, true);
+      });
+      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'high');
+      await delivered;
+      if (!retry) return;
+      this.log.warn(`${id} changed while it was read without a key; reading again (attempt ${attempt + 1})`);
+    }
+    throw new TributaryError(`${id} kept changing while it was read; it has no key to read it in chunks`, {
+      code: 'SNAPSHOT',
+      fix: `add a primary key to ${id} or run the snapshot when it is quiet (tributary snapshot --tables ${id})`,
+    });
+  }
+
+  /** Builds the chunk's `r` events at the high watermark, leaving out keys the binlog changed meanwhile. */
+  private chunkEvents(
+    id: string,
+    t: SnapshotTable,
+    rows: readonly Row[],
+    keys: readonly string[] | null,
+    changed: { keys: ReadonlySet<string>; anyChange: boolean },
+    cursor: KeyCursor | null,
+    last: boolean,
+  ): { events: ChangeEvent[]; progress: SnapshotProgress } {
+    const before = this.progress.tables[id]!;
+    const events: ChangeEvent[] = [];
+    const ts = (this.options.now ?? Date.now)();
+    for (let i = 0; i < rows.length; i++) {
+      if (keys && changed.keys.has(keys[i]!)) continue;
+      events.push({
+        op: 'r',
+        schema: t.schema,
+        before: null,
+        after: rows[i]!,
+        source: { ts_ms: ts, snapshot: 'true', db: t.db, table: t.table, server_id: 0, gtid: null, file: '', pos: 0, row: i, thread: null, query: null },
+        transaction: null,
+      });
+    }
+    if (events.length > 0) {
+      if (before.rows === 0) events[0]!.source.snapshot = 'first' satisfies SnapshotMarker;
+      if (last) events[events.length - 1]!.source.snapshot = 'last';
+    }
+    this.setTable(id, { ...before, cursor, rows: before.rows + events.length, done: last });
+    return { events, progress: this.progress };
+  }
+
+  private setTable(id: string, table: TableProgress): void {
+    this.progress = { tables: { ...this.progress.tables, [id]: table } };
+  }
+
+  private newChunk(id: string): string {
+    return `${this.runId}:${++this.chunkSeq}:${id}`;
+  }
+}

@@ -1,0 +1,104 @@
+import type { ChangeEvent, Row } from '../../model/change-event.js';
+import type { SnapshotProgress } from '../../model/snapshot-progress.js';
+import type { TributaryError } from '../../errors/tributary-error.js';
+import { rowKey } from './chunk-reader.js';
+
+/** What the stream saw of a table between a chunk's low and high watermarks. */
+export interface WindowChanges {
+  keys: ReadonlySet<string>;
+  anyChange: boolean;
+}
+
+type Build = (changes: WindowChanges) => { events: ChangeEvent[]; progress: SnapshotProgress | undefined };
+
+interface ChunkState {
+  table: string;
+  keyColumns: readonly string[];
+  open: boolean;
+  keys: Set<string>;
+  anyChange: boolean;
+  build: Build | null;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The watermark windows of the chunks in flight. The snapshot registers a chunk before
+ * writing its low watermark; the stream opens its window at the low watermark, records
+ * the keys of every change to the chunk's table while it is open, and at the high
+ * watermark asks the chunk for its events, given those keys.
+ */
+export class SnapshotWindow {
+  private readonly chunks = new Map<string, ChunkState>();
+  /** Open windows per table, so the per-event question "is this table watched?" is one lookup. */
+  private readonly openPerTable = new Map<string, ChunkState[]>();
+
+  /** Registers a chunk; the promise resolves once its rows were handed to the stream. */
+  expect(chunk: string, table: string, keyColumns: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.chunks.set(chunk, { table, keyColumns, open: false, keys: new Set(), anyChange: false, build: null, resolve, reject });
+    });
+  }
+
+  /** Supplies the chunk's rows (as a builder), before its high watermark is written. */
+  fill(chunk: string, build: Build): void {
+    const state = this.chunks.get(chunk);
+    if (state) state.build = build;
+  }
+
+  /** Low watermark seen in the stream. Unknown chunks (an earlier run's, replayed) are ignored. */
+  open(chunk: string): void {
+    const state = this.chunks.get(chunk);
+    if (!state || state.open) return;
+    state.open = true;
+    const list = this.openPerTable.get(state.table);
+    if (list) list.push(state);
+    else this.openPerTable.set(state.table, [state]);
+  }
+
+  watches(table: string): boolean {
+    return this.openPerTable.has(table);
+  }
+
+  changed(table: string, row: Row): void {
+    const list = this.openPerTable.get(table);
+    if (!list) return;
+    for (const state of list) {
+      state.anyChange = true;
+      if (state.keyColumns.length > 0) state.keys.add(rowKey(row, state.keyColumns));
+    }
+  }
+
+  /** High watermark seen in the stream: the chunk's surviving rows go out right here. */
+  close(chunk: string, emit: (events: ChangeEvent[], progress: SnapshotProgress | undefined) => void): void {
+    const state = this.chunks.get(chunk);
+    if (!state) return;
+    this.chunks.delete(chunk);
+    this.unlist(state);
+    if (!state.build) {
+      state.reject(new Error(`high watermark of chunk ${chunk} came before its rows`));
+      return;
+    }
+    try {
+      const { events, progress } = state.build({ keys: state.keys, anyChange: state.anyChange });
+      emit(events, progress);
+      state.resolve();
+    } catch (err) {
+      state.reject(err);
+    }
+  }
+
+  abortAll(err: TributaryError): void {
+    for (const state of this.chunks.values()) state.reject(err);
+    this.chunks.clear();
+    this.openPerTable.clear();
+  }
+
+  private unlist(state: ChunkState): void {
+    const list = this.openPerTable.get(state.table);
+    if (!list) return;
+    const i = list.indexOf(state);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.openPerTable.delete(state.table);
+  }
+}
