@@ -46,6 +46,15 @@ const PRI_COLUMNS_QUERY =
  * value (SRID + WKB) is what RowDecoder reads, as from the binlog.
  */
 const rawGeometry: mysql.TypeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
+const SPATIAL = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
+
+/**
+ * A typeCast makes mysql2 build a wrapper object per field of every row (a fifth of the
+ * snapshot's CPU in a profile), so it is only set for tables that have spatial columns.
+ */
+function typeCastFor(t: SnapshotTable): mysql.TypeCast | undefined {
+  return t.schema.columns.some((c) => SPATIAL.test(c.sqlType)) ? rawGeometry : undefined;
+}
 
 /**
  * Reads tables for the snapshot: describes them from information_schema (with the same
@@ -158,7 +167,7 @@ export class ChunkReader {
     }
     const values = await this.run(`read a chunk of ${t.db}.${t.table}`, async (conn) => {
       const [result] = await conn.execute<mysql.RowDataPacket[][]>(
-        { sql: `${sql} LIMIT ${limit}`, rowsAsArray: true, typeCast: rawGeometry },
+        { sql: `${sql} LIMIT ${limit}`, rowsAsArray: true, typeCast: typeCastFor(t) },
         params as mysql.ExecuteValues,
       );
       return result as unknown as unknown[][];
@@ -189,7 +198,7 @@ export class ChunkReader {
       const [result] = await conn.execute<mysql.RowDataPacket[][]>({
         sql: this.queryOf(t).all,
         rowsAsArray: true,
-        typeCast: rawGeometry,
+        typeCast: typeCastFor(t),
       });
       return result as unknown as unknown[][];
     });

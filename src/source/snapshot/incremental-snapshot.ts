@@ -179,19 +179,25 @@ export class IncrementalSnapshot implements StreamObserver {
 
   private async snapshotKeyed(id: string, slot: number, t: SnapshotTable): Promise<void> {
     const { reader, chunkSize } = this.options;
+    let cursor = this.progress.tables[id]!.cursor;
+    // Reading chunk n+1 overlaps with the stream delivering chunk n: at most two chunks
+    // of a table are held at once.
+    let previous: Promise<void> = Promise.resolve();
     for (;;) {
       if (this.closed) return;
-      const before = this.progress.tables[id]!;
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, t.chunkKey);
       await this.options.control.watermark(this.options.pipeline, slot, chunk, 'low');
-      const read = await reader.readChunk(t, before.cursor, chunkSize);
+      const read = await reader.readChunk(t, cursor, chunkSize);
       // A full chunk may still be the last: one more key decides the `last` marker.
       const last = read.rows.length < chunkSize || (await reader.readChunk(t, read.last, 1)).rows.length === 0;
-      this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, read.last ?? before.cursor, last));
+      const end = read.last ?? cursor;
+      this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, end, last));
       await this.options.control.watermark(this.options.pipeline, slot, chunk, 'high');
-      await delivered;
-      if (last) return;
+      await previous;
+      previous = delivered;
+      cursor = end;
+      if (last) return delivered;
     }
   }
 
