@@ -23,7 +23,7 @@ function runExample(args: string[]): Promise<{ code: number | null; stdout: stri
 test('the consumer example prints every change of a table topic as JSON lines', async (t) => {
   const db = await ownDatabase('t_example');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();

@@ -62,7 +62,7 @@ test('a broker outage stops the pipeline naming Kafka, the checkpoint stays behi
   await broker.up();
   const kafka = broker.client();
   db = await ownDatabase('t_outage');
-  const cfg = testPipelineConfig({ db: db.name, kafka: { retry_max_ms: RETRY_MAX_MS } });
+  const cfg = testPipelineConfig({ db: db.name, kafka: { retry_max_ms: RETRY_MAX_MS }, snapshot: { mode: 'never' } });
   writeFileSync(cfg.file, cfg.toml.replace(/^brokers = .*$/m, `brokers = ${JSON.stringify(broker.brokers)}`));
   const topic = cfg.topicFor('items');
   await db.conn.query(ChangeWriter.createTableSql('items'));

@@ -58,7 +58,7 @@ test('SIGKILL at random moments while writing: nothing lost, order kept, replay 
   const db = await ownDatabase('t_crash');
   const kafka = testKafka();
   const checkpointTopic = uniqueName('t_ckpt');
-  const cfg = testPipelineConfig({ db: db.name, checkpoint: { store: 'kafka', topic: checkpointTopic, interval_ms: 200 } });
+  const cfg = testPipelineConfig({ db: db.name, checkpoint: { store: 'kafka', topic: checkpointTopic, interval_ms: 200 }, snapshot: { mode: 'never' } });
   const topic = cfg.topicFor('items');
   const children: Child[] = [];
   const writer = new ChangeWriter(db.conn, 'items');

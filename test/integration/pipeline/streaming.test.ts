@@ -33,7 +33,7 @@ function summary(r: DecodedRecord): unknown[] {
 test('inserts, updates and deletes, multi-row statements and multi-table transactions', async (t) => {
   const db = await ownDatabase('t_stream');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -98,7 +98,7 @@ test('inserts, updates and deletes, multi-row statements and multi-table transac
 test('an update of the primary key is a delete of the old key, a tombstone, then a create', async (t) => {
   const db = await ownDatabase('t_pk');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -123,7 +123,7 @@ test('an update of the primary key is a delete of the old key, a tombstone, then
 test('tombstones = false sends deletes without tombstones; a table without a key gets null keys', async (t) => {
   const db = await ownDatabase('t_nokey');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name, kafka: { tombstones: false } });
+  const cfg = testPipelineConfig({ db: db.name, kafka: { tombstones: false }, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -156,7 +156,7 @@ test('tombstones = false sends deletes without tombstones; a table without a key
 test('ALTER TABLE mid-stream: DECIMAL(10,2) then DECIMAL(12,4), each message decodes with its own schema', async (t) => {
   const db = await ownDatabase('t_alter');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();

@@ -185,7 +185,7 @@ async function publishedFields(kafka: Kafka, cfg: TestPipelineConfig, r: Decoded
 test('every MySQL type reaches Kafka exactly, with its Avro type, in insert, update and delete images', async (t) => {
   const db = await ownDatabase('t_types');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -255,7 +255,7 @@ test('every MySQL type reaches Kafka exactly, with its Avro type, in insert, upd
 test('NOT NULL columns are plain types, except DATE, DATETIME and TIMESTAMP, which may hold zero dates', async (t) => {
   const db = await ownDatabase('t_types_nn');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -295,7 +295,7 @@ test('NOT NULL columns are plain types, except DATE, DATETIME and TIMESTAMP, whi
 test('zero and partial dates become null, with one warning per column', async (t) => {
   const db = await ownDatabase('t_types_zero');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
@@ -336,7 +336,7 @@ test('zero and partial dates become null, with one warning per column', async (t
 test('latin1 text keeps all of 0x80-0x9F: cp1252 characters, and C1 controls for the five bytes cp1252 leaves undefined', async (t) => {
   const db = await ownDatabase('t_types_latin1');
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name });
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
   t.after(async () => {
     await deleteTopics(kafka, cfg.name);
     await db.drop();
