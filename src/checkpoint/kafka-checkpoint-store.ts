@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { createCompactedTopic, notCompacted, readTopicToEnd } from '../sink/compacted-topic.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
@@ -48,20 +48,25 @@ export class KafkaCheckpointStore implements CheckpointStore {
 
   async load(): Promise<Checkpoint | null> {
     if (this.closed) throw storeClosedError(this.describe());
-    let value: Buffer | null;
+    let value: Buffer | null = null;
     try {
       await this.ensureTopic('read');
       const admin = await this.connectAdmin();
-      const ends = new Map<number, bigint>();
-      for (const p of await admin.fetchTopicOffsets(this.topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-      }
-      if (ends.size === 0) return null;
-      value = await this.readLastValue(ends);
+      await readTopicToEnd(
+        this.kafka,
+        admin,
+        this.topic,
+        (key, v) => {
+          if (key !== null && key.toString('utf8') === this.pipeline) value = v;
+        },
+        this.loadTimeoutMs,
+      );
+      // Connected now, so the first save is one produce request, not a connect as well.
+      await this.connectProducer();
     } catch (err) {
       throw this.wrap(err, 'read');
     }
-    return value === null ? null : decodeCheckpoint(value.toString('utf8'), this.describe());
+    return value === null ? null : decodeCheckpoint((value as Buffer).toString('utf8'), this.describe());
   }
 
   async save(cp: Checkpoint): Promise<void> {
@@ -88,55 +93,6 @@ export class KafkaCheckpointStore implements CheckpointStore {
       await Promise.all(clients.map((c) => c.then((x) => x.disconnect()).catch(() => undefined)));
     })();
     return this.closing;
-  }
-
-  /**
-   * Reads every partition with data up to its end offset. kafkajs consumers need a group;
-   * a fresh one per load commits nothing and is deleted afterwards. Resolves the last
-   * value under this pipeline's key, or null when there is none.
-   */
-  private async readLastValue(ends: Map<number, bigint>): Promise<Buffer | null> {
-    const groupId = `tributary-checkpoint-load-${this.pipeline}-${randomUUID()}`;
-    const consumer: Consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    let last: Buffer | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => {
-          reject(
-            new TributaryError(`reading checkpoint topic ${this.topic} did not reach its end within ${this.loadTimeoutMs} ms`, {
-              code: 'CHECKPOINT_READ',
-              retriable: true,
-              fix: 'check that the brokers are healthy and that consumers may read the topic',
-            }),
-          );
-        }, this.loadTimeoutMs);
-        consumer.on(consumer.events.CRASH, (event) => {
-          if (!event.payload.restart) reject(event.payload.error);
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              for (const m of batch.messages) {
-                if (m.key !== null && m.key.toString('utf8') === this.pipeline) last = m.value;
-              }
-              const end = ends.get(batch.partition);
-              if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
-              if (ends.size === 0) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      clearTimeout(timer);
-      await consumer.disconnect().catch(() => undefined);
-      const admin = await this.connectAdmin().catch(() => undefined);
-      await admin?.deleteGroups([groupId]).catch(() => undefined);
-    }
-    return last;
   }
 
   private connectAdmin(): Promise<Admin> {
@@ -166,30 +122,13 @@ export class KafkaCheckpointStore implements CheckpointStore {
 
   /** Creates the compacted topic, or checks that an existing one is compacted. */
   private async ensureTopic(op: 'read' | 'write'): Promise<void> {
-    this.topicPolicy ??= (async () => {
-      const admin = await this.connectAdmin();
-      const created = await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: this.topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-        ],
-      });
-      if (created) return 'compact';
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: 2 /* ConfigResourceTypes.TOPIC */, name: this.topic, configNames: ['cleanup.policy'] }],
-      });
-      return described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
-    })().catch((err: unknown) => {
+    this.topicPolicy ??= (async () => createCompactedTopic(await this.connectAdmin(), this.topic))().catch((err: unknown) => {
       this.topicPolicy = undefined;
       throw err;
     });
     const policy = await this.topicPolicy;
     if (!policy.split(',').includes('compact')) {
-      throw new TributaryError(`checkpoint topic ${this.topic} has cleanup.policy=${policy}, so old checkpoints expire`, {
-        code: op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE',
-        fix: `make it compacted (kafka-configs.sh --alter --entity-type topics --entity-name ${this.topic} --add-config cleanup.policy=compact) or set checkpoint.topic to a new topic`,
-      });
+      throw notCompacted(this.topic, 'checkpoint', policy, op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE');
     }
   }
 

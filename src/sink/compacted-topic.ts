@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { TributaryError } from '../errors/tributary-error.js';
+import { TributaryError, type ErrorCode } from '../errors/tributary-error.js';
 
 /**
  * Tributary's own state topics (schemas, checkpoints) are compacted topics keyed by what
@@ -8,22 +8,29 @@ import { TributaryError } from '../errors/tributary-error.js';
  * one (or check that an existing one is compacted) and read one to its end.
  */
 export async function ensureCompactedTopic(admin: Admin, topic: string, purpose: string): Promise<void> {
+  const policy = await createCompactedTopic(admin, topic);
+  if (!policy.split(',').includes('compact')) throw notCompacted(topic, purpose, policy, 'KAFKA_PRODUCE');
+}
+
+/** Creates the topic compacted if it is missing; returns its cleanup.policy either way. */
+export async function createCompactedTopic(admin: Admin, topic: string): Promise<string> {
   const created = await admin.createTopics({
     waitForLeaders: true,
     topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
   });
-  if (created) return;
+  if (created) return 'compact';
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: [{ type: 2 /* ConfigResourceTypes.TOPIC */, name: topic, configNames: ['cleanup.policy'] }],
   });
-  const policy = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
-  if (!policy.split(',').includes('compact')) {
-    throw new TributaryError(`${purpose} topic ${topic} has cleanup.policy=${policy}, so its records expire`, {
-      code: 'KAFKA_PRODUCE',
-      fix: `make it compacted (kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact) or configure another topic`,
-    });
-  }
+  return described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+}
+
+export function notCompacted(topic: string, purpose: string, policy: string, code: ErrorCode): TributaryError {
+  return new TributaryError(`${purpose} topic ${topic} has cleanup.policy=${policy}, so its records expire`, {
+    code,
+    fix: `make it compacted (kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config cleanup.policy=compact) or configure another topic`,
+  });
 }
 
 /**

@@ -155,7 +155,7 @@ describe('KafkaCheckpointStore (Kafka at 127.0.0.1:19092)', () => {
         assert.ok(err instanceof TributaryError);
         assert.equal(err.code, 'CHECKPOINT_WRITE');
         assert.equal(err.retriable, false);
-        assert.equal(err.message, `checkpoint topic ${t} has cleanup.policy=delete, so old checkpoints expire`);
+        assert.equal(err.message, `checkpoint topic ${t} has cleanup.policy=delete, so its records expire`);
         assert.match(err.fix ?? '', /cleanup\.policy=compact/);
         return true;
       });
