@@ -192,6 +192,16 @@ export class TransactionAssembler {
     if (op === 'd' || !event.rows) return;
     const decoding = this.options.tables.resolve(CONTROL_SCHEMA, table);
     const emit = (events: ChangeEvent[], progress?: SnapshotProgress): void => {
+      // Injected rows are current as of this point of the stream: say where it is.
+      const at = this.txnStart;
+      for (let i = 0; i < events.length; i++) {
+        const source = events[i]!.source;
+        source.server_id = this.serverId;
+        if (at) {
+          source.file = at.file;
+          source.pos = at.pos;
+        }
+      }
       this.flush(null);
       this.options.emit(progress ? { events, commit: null, progress } : { events, commit: null });
     };

@@ -103,3 +103,54 @@ test('a COMMIT query (non-transactional engines) ends the transaction; BEGIN doe
   assert.equal(batches.length, 1);
   assert.notEqual(batches[0]!.commit, null);
 });
+
+test('a control-table row lets the observer inject a batch at that exact point of the stream', () => {
+  const batches: SourceBatch[] = [];
+  let pos = 500;
+  const watched: unknown[] = [];
+  const progress = { tables: { 'shop.orders': { cursor: [9], rows: 1, total: 1, startedAt: '2024-01-01T00:00:00.000Z', done: true } } };
+  const a = new TransactionAssembler({
+    tables: { tableMap: () => undefined, resolve: () => decoding },
+    filter: new TableFilter(['shop.*']),
+    maxBatchEvents: 100,
+    emit: (b) => batches.push(b),
+    now: () => 0,
+    serverId: 1,
+    observer: {
+      watches: (db, table) => db === 'shop' && table === 'orders',
+      changed: (_db, _table, row) => watched.push(row),
+      control: (table, row, emit) => {
+        assert.equal(table, 'watermarks');
+        const injected = { ...b0(), after: { id: 9, qty: Number(row.qty) } };
+        emit([injected], progress);
+      },
+    },
+  });
+  const tm = { ...tableMap, 9: { parentSchema: '_tributary', tableName: 'watermarks' } };
+  const feed = (e: RowsEventLike) => a.accept(e, () => ({ gtid: `0-1-${pos}`, file: 'binlog.000002', pos: pos++ }));
+  feed(ev('mariadbgtid', { gtid: '0-1-10' }));
+  feed(ev('writerows', { tableId: 7, tableMap: tm, rows: [{ id: 1, qty: 1 }] }));
+  feed(ev('updaterows', { tableId: 7, tableMap: tm, rows: [{ before: { id: 1, qty: 1 }, after: { id: 1, qty: 2 } }] }));
+  feed(ev('writerows', { tableId: 9, tableMap: tm, rows: [{ id: 1, qty: 42 }] }));
+  feed(ev('xid'));
+  // The rows before the control row go first, then the injected batch with its progress, then the commit.
+  assert.deepEqual(batches.map((b) => [b.events.map((e) => e.op), b.commit !== null, b.progress === progress]), [
+    [['c', 'u'], false, false],
+    [['r'], false, true],
+    [[], true, false],
+  ]);
+  assert.deepEqual(watched, [{ id: 1, qty: 1 }, { id: 1, qty: 1 }, { id: 1, qty: 2 }]);
+  const injected = batches[1]!.events[0]!;
+  assert.deepEqual([injected.source.server_id, injected.source.file, injected.source.pos], [1, 'binlog.000002', 500]);
+});
+
+function b0() {
+  return {
+    op: 'r' as const,
+    schema,
+    before: null,
+    after: null as Record<string, unknown> | null,
+    source: { ts_ms: 0, snapshot: 'true' as const, db: 'shop', table: 'orders', server_id: 0, gtid: null, file: '', pos: 0, row: 0, thread: null, query: null },
+    transaction: null,
+  };
+}
