@@ -10,7 +10,8 @@ import { ensureCompactedTopic } from './sink/compacted-topic.js';
 import { kafkaError } from './sink/kafka-error.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
-import { checkServer, type MysqlEndpoint, type ServerInfo } from './source/binlog/server-check.js';
+import { checkServer, type ServerInfo } from './source/binlog/server-check.js';
+import { sourceEndpoint } from './source/source-endpoint.js';
 import { TableSchemaCache } from './source/schema/table-schema-cache.js';
 import { ZONGJI_ROW_OPTIONS } from './source/schema/zongji-row-options.js';
 import type { TableResolver, RowsEventLike } from './source/binlog/transaction-assembler.js';
@@ -23,13 +24,7 @@ import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
-  const endpoint: MysqlEndpoint = {
-    host: config.source.host,
-    port: config.source.port,
-    user: config.source.user,
-    password: config.source.password,
-    connectTimeout: config.source.connect_timeout_ms,
-  };
+  const endpoint = sourceEndpoint(config);
   const kafka = new Kafka({
     clientId: config.kafka.client_id,
     brokers: config.kafka.brokers,

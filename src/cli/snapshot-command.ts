@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/load-config.js';
+import { sourceEndpoint } from '../source/source-endpoint.js';
 import { TableFilter } from '../route/table-filter.js';
 import { ChunkReader } from '../source/snapshot/chunk-reader.js';
 import { ControlTables } from '../source/snapshot/control-tables.js';
@@ -11,15 +12,13 @@ import { reportError } from './report-error.js';
  * exact point of the stream, and waits there if the pipeline is not running.
  */
 export async function snapshotCommand(opts: { config: string; tables: string }): Promise<number> {
-  const reader = (config: Awaited<ReturnType<typeof loadConfig>>) =>
-    new ChunkReader(endpointOf(config), { warn: (msg) => process.stderr.write(`warning: ${msg}\n`) });
   let control: ControlTables | null = null;
   let chunks: ChunkReader | null = null;
   try {
     const config = await loadConfig(opts.config);
     const tables = opts.tables.split(',').map((t) => t.trim()).filter(Boolean);
     const filter = new TableFilter(config.source.include, config.source.exclude);
-    chunks = reader(config);
+    chunks = new ChunkReader(sourceEndpoint(config), { warn: (msg) => process.stderr.write(`warning: ${msg}\n`) });
     for (const id of tables) {
       const dot = id.indexOf('.');
       if (dot <= 0) throw new TributaryError(`"${id}" is not a db.table name`, { code: 'SNAPSHOT', fix: 'pass --tables db.table[,db.table...]' });
@@ -33,7 +32,7 @@ export async function snapshotCommand(opts: { config: string; tables: string }):
       }
       await chunks.describe(db, table);
     }
-    control = new ControlTables(endpointOf(config));
+    control = new ControlTables(sourceEndpoint(config));
     await control.signal(config.name, 'snapshot', tables.join(','));
     process.stdout.write(`snapshot of ${tables.join(', ')} requested from pipeline "${config.name}"; follow it with tributary status --config ${opts.config}\n`);
     return 0;
@@ -43,14 +42,4 @@ export async function snapshotCommand(opts: { config: string; tables: string }):
     await chunks?.close();
     await control?.close();
   }
-}
-
-function endpointOf(config: Awaited<ReturnType<typeof loadConfig>>) {
-  return {
-    host: config.source.host,
-    port: config.source.port,
-    user: config.source.user,
-    password: config.source.password,
-    connectTimeout: config.source.connect_timeout_ms,
-  };
 }
