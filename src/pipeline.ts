@@ -117,6 +117,7 @@ export class Pipeline {
         const purged = err instanceof TributaryError && err.code === 'MYSQL_POSITION_PURGED';
         if (!purged || this.parts.snapshot?.mode !== 'when_needed') throw err;
         this.log.warn(`${err.message}; snapshot.mode = "when_needed": taking a new snapshot from the current end of the binlog`);
+        this.snapshot?.close();
         await this.source?.close();
         await this.startStreaming(null, undefined, signal);
       }
@@ -188,7 +189,9 @@ export class Pipeline {
       sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
     }
     const ticket = this.window.track(batch.commit, batch.progress);
-    const hasData = messages.length > 0;
+    // Snapshot progress counts as data: a chunk whose rows were all left to the stream, or
+    // an empty table's, must still reach the checkpoint (and `tributary status`) promptly.
+    const hasData = messages.length > 0 || batch.progress !== undefined;
     sink.send(messages).then(
       () => {
         this.window.ack(ticket);
@@ -243,10 +246,16 @@ export class Pipeline {
     const progress = this.window.progress;
     const checkpoint: Checkpoint = { pipeline: this.parts.name, position, updatedAt: new Date(now).toISOString() };
     if (progress) checkpoint.snapshot = progress;
-    await this.parts.store.save(checkpoint);
+    // Cleared before the save: acks that land while it is written must trigger the next one.
+    this.dataAcked = false;
+    try {
+      await this.parts.store.save(checkpoint);
+    } catch (err) {
+      this.dataAcked = true;
+      throw err;
+    }
     this.saved = position;
     this.savedAt = now;
-    this.dataAcked = false;
     this.log.debug(`checkpoint at ${positionToString(position)}`);
   }
 

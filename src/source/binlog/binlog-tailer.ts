@@ -32,7 +32,7 @@ export interface BinlogTailerOptions {
   observer?: StreamObserver | undefined;
 }
 
-const EVENTS = ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'gtid'];
+const EVENTS = ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'gtid'];
 
 
 /**
@@ -111,18 +111,23 @@ export class BinlogTailer {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
 
     return new Promise<void>((resolve, reject) => {
+      // zongji is 'ready' before the server has accepted the start position; the server's
+      // first event (a rotate to the start file) is the proof that it did. Until then an
+      // error, such as a purged position, rejects start() so the caller can react to it.
       let ready = false;
-      zongji.on('ready', () => {
+      const streaming = (): void => {
+        if (ready) return;
         ready = true;
         this.options.logger.info('streaming the binlog', { from: from ? describe(from) : 'current end' });
         resolve();
-      });
+      };
       zongji.on('error', (err: unknown) => {
         const error = mysqlError(err, 'stream the binlog', where);
         if (!ready) reject(error);
         else if (!this.closed) this.options.onError(error);
       });
       zongji.on('binlog', (event: RowsEventLike) => {
+        streaming();
         try {
           this.assembler.accept(event, () => this.currentPosition());
         } catch (err) {
