@@ -6,29 +6,13 @@
  *
  *   npm run stack:up && npx tsx bench/large-transaction.ts [rows]
  */
-import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
 import { spawnTributary, testPipelineConfig, waitFor } from '../test/support/pipeline-harness.js';
+import { topicSize } from '../test/support/topic-size.js';
+import { peakRssMb } from '../test/support/peak-rss.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 const db = await ownDatabase('bench_txn');
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });

@@ -11,6 +11,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# Types first: tsx strips them without checking, so this is where tests and src get checked.
+npx tsc -p tsconfig.check.json || exit 1
+
 if [ "${1:-}" = "unit" ]; then
   mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
   exec node --import tsx --test "${files[@]}"

@@ -8,19 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownDatabase, testKafka, deleteTopics } from '../../support/stack.js';
 import { spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
+import { topicSize } from '../../support/topic-size.js';
 
 const ROWS = 1_000_000;
-
-async function topicSize(kafka: ReturnType<typeof testKafka>, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000 }, async (t) => {
   const db = await ownDatabase('t_bigtxn');
