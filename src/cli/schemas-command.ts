@@ -30,7 +30,7 @@ export async function schemasCommand(opts: { config: string }): Promise<number> 
         found.push({ fingerprint, json: value.toString() });
       });
     } catch (err) {
-      throw kafkaError(err, `read the schemas topic ${config.kafka.schemas_topic}`);
+      throw kafkaError(err, `read the schemas topic ${config.kafka.schemas_topic}`, 'KAFKA_READ');
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ENCODE'
   | 'KAFKA_CONNECT'
   | 'KAFKA_PRODUCE'
+  | 'KAFKA_READ'
   | 'CHECKPOINT_READ'
   | 'CHECKPOINT_WRITE'
   | 'SNAPSHOT'

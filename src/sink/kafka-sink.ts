@@ -15,7 +15,7 @@ export interface OutboundMessage {
 export interface KafkaSinkOptions {
   kafka: Kafka;
   logger: Logger;
-  /** Messages handed to send() but not yet acked, at most; beyond it `hasCapacity` is false. */
+  /** Bound on messages handed to send() but not yet acked: at it, `hasCapacity` turns false. */
   maxInFlightMessages: number;
   /** Messages per produce request at most. */
   batchMaxMessages: number;
@@ -108,7 +108,14 @@ export class KafkaSink {
    */
   send(messages: OutboundMessage[], options: { barrier?: boolean } = {}): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new TributaryError('send after close', { code: 'KAFKA_PRODUCE' }));
+    if (this.closed) {
+      return Promise.reject(
+        new TributaryError('messages were handed to the Kafka sink after it closed', {
+          code: 'KAFKA_PRODUCE',
+          fix: 'this is a bug in Tributary (a stage kept sending during shutdown); please report it with the log',
+        }),
+      );
+    }
     if (messages.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false });

@@ -1,0 +1,108 @@
+/**
+ * `tributary schemas --config <file>` against the real stack: after a pipeline published
+ * rows of two tables (one of them altered in between), it prints every schema on the
+ * schemas topic with its fingerprint, full record name and JSON, and counts them; with no
+ * schemas topic yet it says so and succeeds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
+import { runPipeline, spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
+import { readDecoded, readTopics } from '../../support/topic-reader.js';
+
+/** One printed schema: the `<fingerprint>  <name>` line and the JSON block under it. */
+interface PrintedSchema {
+  fingerprint: string;
+  name: string;
+  json: unknown;
+}
+
+/** Splits the command's stdout into schema blocks and the closing count line. */
+function parseOutput(stdout: string): { schemas: PrintedSchema[]; countLine: string } {
+  const blocks = stdout.trimEnd().split('\n\n');
+  const countLine = blocks.pop() ?? '';
+  const schemas = blocks.map((block) => {
+    const newline = block.indexOf('\n');
+    const header = /^([0-9a-f]{16}) {2}(\S+)$/.exec(block.slice(0, newline));
+    assert.ok(header, `not a "<fingerprint>  <name>" line: ${block.slice(0, newline)}`);
+    return { fingerprint: header[1]!, name: header[2]!, json: JSON.parse(block.slice(newline + 1)) as unknown };
+  });
+  return { schemas, countLine };
+}
+
+test('prints every schema on the schemas topic with its fingerprint and full name, and counts them', async (t) => {
+  const db = await ownDatabase('t_schemas');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query('CREATE TABLE orders (id INT PRIMARY KEY, qty INT NOT NULL)');
+  await db.conn.query('CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)');
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query('INSERT INTO orders VALUES (1, 10)');
+    await db.conn.query("INSERT INTO customers VALUES (1, 'ada')");
+    // A new column is a new value schema; the key (id) stays the same schema.
+    await db.conn.query('ALTER TABLE orders ADD COLUMN note VARCHAR(20) NULL');
+    await db.conn.query("INSERT INTO orders VALUES (2, 20, 'second')");
+    const topics = [cfg.topicFor('orders'), cfg.topicFor('customers')];
+    let got = 0;
+    await waitFor(async () => (got = (await readDecoded(kafka, cfg.schemasTopic, topics)).length) === 3, 30_000, () => `${got} of 3 records`);
+  } finally {
+    await pipeline.stop();
+  }
+
+  // What a consumer finds on the schemas topic: distinct fingerprints and their JSON.
+  const onTopic = new Map<string, string>();
+  for (const r of await readTopics(kafka, [cfg.schemasTopic])) onTopic.set(r.key!.toString(), r.value!.toString());
+  const ns = `${cfg.topicPrefix}.${db.name}`;
+  const names = [...onTopic.values()].map((json) => {
+    const s = JSON.parse(json) as { name: string; namespace: string };
+    return `${s.namespace}.${s.name}`;
+  });
+  assert.deepEqual(names.sort(), [`${ns}.customers.Envelope`, `${ns}.customers.Key`, `${ns}.orders.Envelope`, `${ns}.orders.Envelope`, `${ns}.orders.Key`]);
+
+  const run = spawnTributary(['schemas', '--config', cfg.file]);
+  let stdout = '';
+  run.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  assert.equal(await run.exited, 0, run.output());
+  const { schemas, countLine } = parseOutput(stdout);
+
+  assert.equal(countLine, `${onTopic.size} schema(s) on ${cfg.schemasTopic}`);
+  assert.equal(schemas.length, 5, stdout);
+  assert.deepEqual(new Set(schemas.map((s) => s.fingerprint)), new Set(onTopic.keys()), 'each fingerprint printed once');
+  for (const s of schemas) {
+    const published = JSON.parse(onTopic.get(s.fingerprint)!) as { name: string; namespace: string };
+    assert.equal(s.name, `${published.namespace}.${published.name}`);
+    assert.deepEqual(s.json, published, `the JSON printed under ${s.fingerprint} is the published schema`);
+  }
+  assert.deepEqual(schemas.map((s) => s.name).sort(), names.sort());
+  // The two orders envelopes differ by the added column.
+  const ordersEnvelopes = schemas.filter((s) => s.name === `${ns}.orders.Envelope`);
+  const rowFields = (s: PrintedSchema) =>
+    ((s.json as { fields: { name: string; type: unknown[] }[] }).fields[0]!.type[1] as { fields: { name: string }[] }).fields.map((f) => f.name);
+  assert.deepEqual(ordersEnvelopes.map(rowFields).sort((a, b) => a.length - b.length), [['id', 'qty'], ['id', 'qty', 'note']]);
+});
+
+test('with no schemas topic yet it says so and exits 0, without creating the topic', async (t) => {
+  const db = await ownDatabase('t_schemas_none');
+  const kafka = testKafka();
+  const schemasTopic = uniqueName('t_no_schemas');
+  const cfg = testPipelineConfig({ db: db.name, kafka: { schemas_topic: schemasTopic }, snapshot: { mode: 'never' } });
+  t.after(async () => {
+    await deleteTopics(kafka, schemasTopic);
+    await db.drop();
+  });
+  const run = spawnTributary(['schemas', '--config', cfg.file]);
+  assert.equal(await run.exited, 0, run.output());
+  assert.equal(run.output(), `no schemas yet: topic ${schemasTopic} does not exist\n`);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    assert.equal((await admin.listTopics()).includes(schemasTopic), false);
+  } finally {
+    await admin.disconnect();
+  }
+});

@@ -1,0 +1,471 @@
+/**
+ * KafkaSink's own bookkeeping, without a broker: which messages go into which produce
+ * request, when each send() settles, backpressure, retries and failure. The kafkajs
+ * producer is replaced by a recording fake whose sendBatch calls the test settles one
+ * by one, so "one request in flight" and "resolves only when acked" are observable.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import kafkajs, { CompressionTypes, type Kafka, type ProducerBatch, type ProducerConfig } from 'kafkajs';
+import { KafkaSink, type KafkaSinkOptions, type OutboundMessage } from '../../../src/sink/kafka-sink.js';
+import { TributaryError } from '../../../src/errors/tributary-error.js';
+import type { Logger } from '../../../src/logger.js';
+
+// kafkajs spreads its error classes into module.exports, which Node cannot see as named ESM exports.
+const { KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
+
+interface Deferred {
+  promise: Promise<never[]>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<never[]>((res, rej) => {
+    resolve = () => res([]);
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A kafkajs producer stand-in: records every sendBatch and leaves it pending until the test settles it. */
+class RecordingFakeProducer {
+  readonly batches: ProducerBatch[] = [];
+  private readonly pending: Deferred[] = [];
+  connects = 0;
+  disconnects = 0;
+
+  async connect(): Promise<void> {
+    this.connects++;
+  }
+
+  async disconnect(): Promise<void> {
+    this.disconnects++;
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<never[]> {
+    const d = deferred();
+    this.batches.push(batch);
+    this.pending.push(d);
+    return d.promise;
+  }
+
+  /** Acks request `i` (0-based, in call order). */
+  ack(i: number): void {
+    this.request(i).resolve();
+  }
+
+  failWith(i: number, err: unknown): void {
+    this.request(i).reject(err);
+  }
+
+  /** Request `i` as [topic, keys][] in the order the sink grouped them. */
+  summary(i: number): [string, string[]][] {
+    const batch = this.batches[i];
+    assert.ok(batch, `no request ${i}; ${this.batches.length} were sent`);
+    return batch.topicMessages!.map((tm) => [tm.topic, tm.messages.map((m) => String(m.key))]);
+  }
+
+  private request(i: number): Deferred {
+    const d = this.pending[i];
+    assert.ok(d, `no request ${i}; ${this.batches.length} were sent`);
+    return d;
+  }
+}
+
+/** A logger that keeps its lines, so tests can see retries and failures reported. */
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const logger = {
+    lines,
+    debug: (m: string) => void lines.push(`debug ${m}`),
+    info: (m: string) => void lines.push(`info ${m}`),
+    warn: (m: string) => void lines.push(`warn ${m}`),
+    error: (m: string) => void lines.push(`error ${m}`),
+    child: () => logger,
+  };
+  return logger;
+}
+
+function makeSink(options: Partial<Omit<KafkaSinkOptions, 'kafka' | 'logger'>> = {}) {
+  const producer = new RecordingFakeProducer();
+  const producerConfigs: ProducerConfig[] = [];
+  const fakeKafka = {
+    producer: (config: ProducerConfig) => {
+      producerConfigs.push(config);
+      return producer;
+    },
+  } as unknown as Kafka;
+  const logger = recordingLogger();
+  const sink = new KafkaSink({
+    kafka: fakeKafka,
+    logger,
+    maxInFlightMessages: 1000,
+    batchMaxMessages: 100,
+    retryMaxMs: 5_000,
+    compression: 'none',
+    ...options,
+  });
+  return { sink, producer, producerConfigs, logger };
+}
+
+/** Messages of `topic` whose keys are `ids` (values are `v-<id>`). */
+function msgs(topic: string, ...ids: string[]): OutboundMessage[] {
+  return ids.map((id) => ({ topic, key: Buffer.from(id), value: Buffer.from(`v-${id}`) }));
+}
+
+/** Tracks whether a promise settled, without letting a rejection go unhandled. */
+function watch(p: Promise<void>): { state: () => 'pending' | 'resolved' | 'rejected'; error: () => unknown; promise: Promise<void> } {
+  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
+  let error: unknown;
+  p.then(
+    () => (state = 'resolved'),
+    (err: unknown) => {
+      state = 'rejected';
+      error = err;
+    },
+  );
+  return { state: () => state, error: () => error, promise: p };
+}
+
+/** Lets every queued promise callback run (the sink's ack -> next request chain is all microtasks). */
+function settle(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** `p`, or a rejection naming `what` if it has not settled within `ms` (so a hang fails with a reason). */
+function within<T>(p: Promise<T>, what: string, ms = 1_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('KafkaSink', () => {
+  it('asks kafkajs for an idempotent producer with one request in flight', () => {
+    const { producerConfigs } = makeSink();
+    assert.equal(producerConfigs.length, 1);
+    assert.equal(producerConfigs[0]!.idempotent, true);
+    assert.equal(producerConfigs[0]!.maxInFlightRequests, 1);
+  });
+
+  it('keeps one request in flight; later sends gather into the next request, grouped per topic in order', async () => {
+    const { sink, producer } = makeSink({ compression: 'gzip' });
+    const a = watch(sink.send(msgs('t.a', 'a1')));
+    await settle();
+    assert.deepEqual(producer.summary(0), [['t.a', ['a1']]]);
+    assert.equal(producer.batches[0]!.acks, -1);
+    assert.equal(producer.batches[0]!.compression, CompressionTypes.GZIP);
+    assert.deepEqual(producer.batches[0]!.topicMessages![0]!.messages.map((m) => String(m.value)), ['v-a1']);
+
+    const b = watch(sink.send(msgs('t.b', 'b1', 'b2')));
+    const c = watch(sink.send(msgs('t.a', 'c1')));
+    const d = watch(sink.send([...msgs('t.b', 'd1'), ...msgs('t.c', 'd2'), ...msgs('t.a', 'd3')]));
+    await settle();
+    assert.equal(producer.batches.length, 1, 'nothing more is sent while a request is pending');
+    assert.equal(sink.pendingMessages, 7);
+    assert.deepEqual([a.state(), b.state(), c.state(), d.state()], ['pending', 'pending', 'pending', 'pending']);
+
+    producer.ack(0);
+    await settle();
+    assert.deepEqual([a.state(), b.state(), c.state(), d.state()], ['resolved', 'pending', 'pending', 'pending']);
+    assert.equal(producer.batches.length, 2);
+    // Topics in order of first appearance, each topic's messages in send order.
+    assert.deepEqual(producer.summary(1), [
+      ['t.b', ['b1', 'b2', 'd1']],
+      ['t.a', ['c1', 'd3']],
+      ['t.c', ['d2']],
+    ]);
+    assert.equal(sink.pendingMessages, 6);
+
+    producer.ack(1);
+    await settle();
+    assert.deepEqual([b.state(), c.state(), d.state()], ['resolved', 'resolved', 'resolved']);
+    assert.equal(sink.pendingMessages, 0);
+    assert.equal(producer.batches.length, 2, 'no empty request after the queue drained');
+    await sink.flush();
+  });
+
+  it('an empty send resolves at once and sends nothing', async () => {
+    const { sink, producer } = makeSink();
+    await sink.send([]);
+    await settle();
+    assert.equal(producer.batches.length, 0);
+    assert.equal(sink.pendingMessages, 0);
+  });
+
+  it('splits a send larger than batch_max_messages; its promise resolves only when every part is acked', async () => {
+    const { sink, producer } = makeSink({ batchMaxMessages: 3 });
+    const big = watch(sink.send(msgs('t', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7')));
+    await settle();
+    assert.deepEqual(producer.summary(0), [['t', ['m1', 'm2', 'm3']]]);
+    assert.equal(producer.batches.length, 1);
+
+    producer.ack(0);
+    await settle();
+    assert.equal(big.state(), 'pending');
+    assert.equal(sink.pendingMessages, 4);
+    assert.deepEqual(producer.summary(1), [['t', ['m4', 'm5', 'm6']]]);
+
+    producer.ack(1);
+    await settle();
+    assert.equal(big.state(), 'pending');
+    assert.deepEqual(producer.summary(2), [['t', ['m7']]]);
+
+    producer.ack(2);
+    await settle();
+    assert.equal(big.state(), 'resolved');
+    assert.equal(sink.pendingMessages, 0);
+    assert.equal(producer.batches.length, 3);
+  });
+
+  it('resolves send() promises in send order, each once its last message is acked', async () => {
+    const { sink, producer } = makeSink({ batchMaxMessages: 2 });
+    const order: string[] = [];
+    const first = watch(sink.send(msgs('t', 'x0')));
+    await settle();
+    // Queued behind request 0: A spans requests 1 and 2, B rides with A's tail, C and D share request 3.
+    const sends = {
+      A: sink.send(msgs('t', 'a1', 'a2', 'a3')),
+      B: sink.send(msgs('u', 'b1')),
+      C: sink.send(msgs('t', 'c1')),
+      D: sink.send(msgs('u', 'd1')),
+    };
+    for (const [name, p] of Object.entries(sends)) void p.then(() => order.push(name));
+
+    producer.ack(0);
+    await settle();
+    assert.equal(first.state(), 'resolved');
+    assert.deepEqual(producer.summary(1), [['t', ['a1', 'a2']]]);
+    assert.deepEqual(order, []);
+
+    producer.ack(1);
+    await settle();
+    assert.deepEqual(producer.summary(2), [['t', ['a3']], ['u', ['b1']]]);
+    assert.deepEqual(order, []);
+
+    producer.ack(2);
+    await settle();
+    assert.deepEqual(order, ['A', 'B']);
+    assert.deepEqual(producer.summary(3), [['t', ['c1']], ['u', ['d1']]]);
+
+    producer.ack(3);
+    await settle();
+    assert.deepEqual(order, ['A', 'B', 'C', 'D']);
+  });
+
+  it('sends nothing sent after a barrier send in the same request', async () => {
+    const { sink, producer } = makeSink();
+    watch(sink.send(msgs('data', 'x0')));
+    await settle();
+    const before = watch(sink.send(msgs('data', 'p1')));
+    const schemas = watch(sink.send(msgs('schemas', 's1', 's2'), { barrier: true }));
+    const after = watch(sink.send(msgs('data', 'd1', 'd2')));
+    const later = watch(sink.send(msgs('schemas', 's3')));
+
+    producer.ack(0);
+    await settle();
+    // What came before the barrier may travel with it; what came after may not.
+    assert.deepEqual(producer.summary(1), [
+      ['data', ['p1']],
+      ['schemas', ['s1', 's2']],
+    ]);
+    assert.equal(producer.batches.length, 2);
+
+    producer.ack(1);
+    await settle();
+    assert.deepEqual([before.state(), schemas.state(), after.state()], ['resolved', 'resolved', 'pending']);
+    assert.deepEqual(producer.summary(2), [
+      ['data', ['d1', 'd2']],
+      ['schemas', ['s3']],
+    ]);
+    producer.ack(2);
+    await settle();
+    assert.deepEqual([after.state(), later.state()], ['resolved', 'resolved']);
+  });
+
+  it('a barrier send larger than batch_max_messages still travels alone to its end', async () => {
+    const { sink, producer } = makeSink({ batchMaxMessages: 2 });
+    watch(sink.send(msgs('schemas', 's1', 's2', 's3'), { barrier: true }));
+    watch(sink.send(msgs('data', 'd1')));
+    await settle();
+    assert.deepEqual(producer.summary(0), [['schemas', ['s1', 's2']]]);
+    producer.ack(0);
+    await settle();
+    assert.deepEqual(producer.summary(1), [['schemas', ['s3']]]);
+    producer.ack(1);
+    await settle();
+    assert.deepEqual(producer.summary(2), [['data', ['d1']]]);
+  });
+
+  it('loses capacity above max_in_flight_messages and resumes waiters only at half', async () => {
+    const { sink, producer } = makeSink({ maxInFlightMessages: 6, batchMaxMessages: 2 });
+    assert.equal(sink.hasCapacity, true);
+    await sink.waitForCapacity(); // nothing in flight: resolves at once
+
+    watch(sink.send(msgs('t', 'a1', 'a2')));
+    await settle();
+    watch(sink.send(msgs('t', 'b1', 'b2', 'b3')));
+    assert.equal(sink.pendingMessages, 5);
+    assert.equal(sink.hasCapacity, true, '5 of 6 in flight');
+    watch(sink.send(msgs('t', 'c1', 'c2')));
+    assert.equal(sink.pendingMessages, 7);
+    assert.equal(sink.hasCapacity, false, '7 of 6 in flight');
+
+    const waiter = watch(sink.waitForCapacity());
+    await settle();
+    assert.equal(waiter.state(), 'pending');
+
+    producer.ack(0);
+    await settle();
+    assert.equal(sink.pendingMessages, 5);
+    assert.equal(sink.hasCapacity, true);
+    assert.equal(waiter.state(), 'pending', 'below the bound is not enough: waiters resume at half of it');
+
+    producer.ack(1);
+    await settle();
+    assert.equal(sink.pendingMessages, 3);
+    assert.equal(waiter.state(), 'resolved');
+    // At or below half, a new wait resolves at once.
+    const again = watch(sink.waitForCapacity());
+    await settle();
+    assert.equal(again.state(), 'resolved');
+  });
+
+  it('retries a request that failed with a connection error, sending the same messages again', async () => {
+    const { sink, producer, logger } = makeSink({ retryMaxMs: 1_000 });
+    const sent = watch(sink.send(msgs('t', 'm1', 'm2')));
+    await settle();
+    producer.failWith(0, new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9', { broker: '127.0.0.1:9', code: 'ECONNREFUSED' }));
+    await waitUntil(() => producer.batches.length === 2, 2_000, 'the retry');
+    assert.deepEqual(producer.summary(1), producer.summary(0));
+    assert.equal(sent.state(), 'pending');
+    producer.ack(1);
+    await sent.promise;
+    assert.equal(sink.pendingMessages, 0);
+    assert.equal(logger.lines.filter((l) => l.startsWith('warn produce failed, retrying')).length, 1, logger.lines.join('\n'));
+    await sink.flush();
+    // The sink is still healthy.
+    const next = watch(sink.send(msgs('t', 'm3')));
+    await settle();
+    assert.deepEqual(producer.summary(2), [['t', ['m3']]]);
+    producer.ack(2);
+    await next.promise;
+  });
+
+  it('fails for good when a request keeps failing past retry_max_ms: the failing, pending and later sends reject', async () => {
+    // 300 ms allows the first retry (backoff 150-250 ms) but not the second (300-500 ms).
+    const { sink, producer, logger } = makeSink({ retryMaxMs: 300, maxInFlightMessages: 2 });
+    const failing = watch(sink.send(msgs('t', 'f1')));
+    await settle();
+    const queued = watch(sink.send(msgs('u', 'q1', 'q2')));
+    const waiter = watch(sink.waitForCapacity());
+    const down = () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9', { code: 'ECONNREFUSED' });
+    producer.failWith(0, down());
+    await waitUntil(() => producer.batches.length === 2, 2_000, 'the retry');
+    assert.deepEqual(producer.summary(1), [['t', ['f1']]], 'the retry carries the same request, not the queued messages');
+    producer.failWith(1, down());
+    await waitUntil(() => failing.state() !== 'pending', 2_000, 'the failure');
+
+    const err = failing.error();
+    assert.ok(err instanceof TributaryError, String(err));
+    assert.equal(err.code, 'KAFKA_PRODUCE');
+    assert.equal(err.retriable, true);
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.match(err.fix ?? '', /brokers/);
+    assert.ok(err.cause instanceof KafkaJSConnectionError);
+    await settle();
+    assert.equal(queued.state(), 'rejected');
+    assert.equal(queued.error(), err);
+    // A waiter for capacity is released (the pipeline then sees the failure), not left hanging.
+    assert.equal(waiter.state(), 'resolved');
+    assert.equal(sink.pendingMessages, 0);
+    assert.equal(producer.batches.length, 2, 'the queued messages were never sent');
+
+    await assert.rejects(within(sink.send(msgs('t', 'late')), 'a send after the failure'), (e: unknown) => e === err);
+    await assert.rejects(within(sink.waitForCapacity(), 'waitForCapacity after the failure'), (e: unknown) => e === err);
+    await assert.rejects(within(sink.flush(), 'flush after the failure'), (e: unknown) => e === err);
+    await settle();
+    assert.equal(producer.batches.length, 2);
+    assert.equal(logger.lines.filter((l) => l.startsWith('error Kafka sink failed')).length, 1, logger.lines.join('\n'));
+  });
+
+  it('does not retry an error kafkajs marks as not retriable', async () => {
+    const { sink, producer } = makeSink({ retryMaxMs: 5_000 });
+    const sent = watch(sink.send(msgs('t', 'big')));
+    await settle();
+    // Shaped as kafkajs builds it from the broker's error code.
+    const tooLarge = new KafkaJSProtocolError(
+      Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
+        type: 'MESSAGE_TOO_LARGE',
+        code: 10,
+        retriable: false,
+      }),
+    );
+    assert.equal(tooLarge.retriable, false);
+    producer.failWith(0, tooLarge);
+    await waitUntil(() => sent.state() !== 'pending', 1_000, 'the failure');
+    const err = sent.error();
+    assert.ok(err instanceof TributaryError, String(err));
+    assert.equal(err.code, 'KAFKA_PRODUCE');
+    assert.equal(err.retriable, false);
+    assert.match(err.fix ?? '', /broker log/);
+    assert.equal(producer.batches.length, 1);
+  });
+
+  it('close() waits for the request in flight, disconnects once, and is safe to call twice; send after close rejects', async () => {
+    const { sink, producer } = makeSink();
+    await Promise.all([sink.start(), sink.start()]);
+    assert.equal(producer.connects, 1);
+    const sent = watch(sink.send(msgs('t', 'm1')));
+    await settle();
+    const closing = watch(sink.close());
+    const closingAgain = watch(sink.close());
+    await settle();
+    assert.equal(closing.state(), 'pending', 'close waits for the request in flight');
+    assert.equal(producer.disconnects, 0);
+
+    await assert.rejects(within(sink.send(msgs('t', 'm2')), 'a send while closing'), (e: unknown) => e instanceof TributaryError && e.code === 'KAFKA_PRODUCE');
+    producer.ack(0);
+    await closing.promise;
+    await closingAgain.promise;
+    await sink.close();
+    assert.equal(sent.state(), 'resolved');
+    assert.equal(producer.disconnects, 1);
+    assert.equal(producer.batches.length, 1, 'the send after close was not sent');
+    await assert.rejects(within(sink.send(msgs('t', 'm3')), 'a send after close'), (e: unknown) => e instanceof TributaryError && e.code === 'KAFKA_PRODUCE');
+  });
+
+  it('close() without start() does not disconnect a producer it never connected', async () => {
+    const { sink, producer } = makeSink();
+    await sink.close();
+    await sink.close();
+    assert.equal(producer.connects, 0);
+    assert.equal(producer.disconnects, 0);
+  });
+
+  it('a failed connect is a KAFKA_CONNECT error with a fix', async () => {
+    const { sink, producer } = makeSink();
+    producer.connect = async () => {
+      throw new KafkaJSConnectionError('Connection error: getaddrinfo ENOTFOUND kafka.invalid', { code: 'ENOTFOUND' });
+    };
+    await assert.rejects(sink.start(), (e: unknown) => {
+      assert.ok(e instanceof TributaryError);
+      assert.equal(e.code, 'KAFKA_CONNECT');
+      assert.equal(e.retriable, true);
+      assert.match(e.fix ?? '', /brokers/);
+      return true;
+    });
+  });
+});
