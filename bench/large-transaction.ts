@@ -8,7 +8,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
-import { spawnTributary, testPipelineConfig, waitFor } from '../test/support/pipeline-harness.js';
+import { startTributary, testPipelineConfig, waitFor } from '../test/support/pipeline-harness.js';
 import { topicSize } from '../test/support/topic-size.js';
 import { peakRssMb } from '../test/support/peak-rss.js';
 
@@ -21,8 +21,7 @@ const topic = cfg.topicFor('t');
 try {
   await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL, label VARCHAR(32) NOT NULL, at DATETIME(6) NOT NULL)');
   await db.conn.query(`INSERT INTO t SELECT seq, 0, CONCAT('row-', seq), '2024-01-01 00:00:00.000001' FROM seq_1_to_${rows}`);
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  await waitFor(() => run.output().includes('streaming the binlog'), 30_000, run.output);
+  const run = await startTributary(cfg);
   const pid = run.child.pid!;
   const baseline = peakRssMb(pid);
   const started = Date.now();

@@ -10,6 +10,7 @@
  */
 import type mysql from 'mysql2/promise';
 import { gtidSeq } from './gtid-seq.js';
+import { mulberry32 } from './seeded-random.js';
 
 /** A version number, or 'd' for the delete that ended the row. */
 export type Version = number | 'd';
@@ -133,16 +134,4 @@ export class ChangeWriter {
     while (chosen.size < n) chosen.add(from[Math.floor(this.random() * from.length)]!);
     return [...chosen];
   }
-}
-
-/** A small seeded PRNG, so a failing run can be repeated with its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -122,6 +122,20 @@ export function spawnTributary(args: string[], env: NodeJS.ProcessEnv = {}): { c
   return { child, output: () => out, exited };
 }
 
+/**
+ * `tributary start` on `config` as a child process; resolves once it streams the binlog and
+ * throws if it exits first. The child is added to `children` so a test's cleanup can kill it.
+ */
+export async function startTributary(config: TestPipelineConfig, children: ReturnType<typeof spawnTributary>[] = []): Promise<ReturnType<typeof spawnTributary>> {
+  const run = spawnTributary(['start', '--config', config.file]);
+  children.push(run);
+  let exited = false;
+  void run.exited.then(() => (exited = true));
+  await waitFor(() => exited || run.output().includes('streaming the binlog'), 30_000, run.output);
+  if (exited) throw new Error(`tributary exited before streaming:\n${run.output()}`);
+  return run;
+}
+
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -9,6 +9,7 @@
  * snapshot goes wrong if it goes wrong.
  */
 import type mysql from 'mysql2/promise';
+import { mulberry32 } from './seeded-random.js';
 
 export interface PopulatedTableWriterOptions {
   /** Ids 1..rows exist when the writer starts. */
@@ -137,16 +138,4 @@ export class PopulatedTableWriter {
     }
     return null;
   }
-}
-
-/** A small seeded PRNG, so a failing run can be repeated with its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -94,17 +94,19 @@ export async function decoderFromSchemasTopic(kafka: Kafka, schemasTopic: string
 export async function readDecoded(kafka: Kafka, schemasTopic: string, topics: string[]): Promise<DecodedRecord[]> {
   const raw = await readTopics(kafka, topics);
   const decoder = await decoderFromSchemasTopic(kafka, schemasTopic);
-  return raw.map((r) => {
-    const k = r.key ? decoder.decode(r.key) : null;
-    const v = r.value ? decoder.decode(r.value) : null;
-    return {
-      topic: r.topic,
-      key: (plain(k?.value) as Record<string, unknown>) ?? null,
-      value: (plain(v?.value) as Envelope) ?? null,
-      keyFingerprint: k?.fingerprint ?? null,
-      valueFingerprint: v?.fingerprint ?? null,
-    };
-  });
+  return raw.map((r) => decodeRecord(decoder, r));
+}
+
+function decodeRecord(decoder: FrameDecoder, r: RawRecord): DecodedRecord {
+  const k = r.key ? decoder.decode(r.key) : null;
+  const v = r.value ? decoder.decode(r.value) : null;
+  return {
+    topic: r.topic,
+    key: (plain(k?.value) as Record<string, unknown>) ?? null,
+    value: (plain(v?.value) as Envelope) ?? null,
+    keyFingerprint: k?.fingerprint ?? null,
+    valueFingerprint: v?.fingerprint ?? null,
+  };
 }
 
 /** avsc decodes records as instances of generated classes; tests compare plain objects. */
@@ -126,17 +128,5 @@ export interface PositionedRecord extends DecodedRecord {
 export async function readPositioned(kafka: Kafka, schemasTopic: string, topics: string[]): Promise<PositionedRecord[]> {
   const raw = await readTopics(kafka, topics);
   const decoder = await decoderFromSchemasTopic(kafka, schemasTopic);
-  return raw.map((r) => {
-    const k = r.key ? decoder.decode(r.key) : null;
-    const v = r.value ? decoder.decode(r.value) : null;
-    return {
-      topic: r.topic,
-      partition: r.partition,
-      offset: BigInt(r.offset),
-      key: (plain(k?.value) as Record<string, unknown>) ?? null,
-      value: (plain(v?.value) as Envelope) ?? null,
-      keyFingerprint: k?.fingerprint ?? null,
-      valueFingerprint: v?.fingerprint ?? null,
-    };
-  });
+  return raw.map((r) => ({ ...decodeRecord(decoder, r), partition: r.partition, offset: BigInt(r.offset) }));
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { ownDatabase } from '../../support/stack.js';
-import { spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readPositioned, type PositionedRecord } from '../../support/topic-reader.js';
 import { ChangeWriter, type Version, type WrittenTransaction } from '../../support/change-writer.js';
 import { ChangeLog } from '../../support/change-log.js';
@@ -22,16 +22,6 @@ type Child = ReturnType<typeof spawnTributary>;
 const RETRY_MAX_MS = 3000;
 /** retry_max_ms, plus room for kafkajs's own request retries inside the last attempt. */
 const EXIT_WITHIN_MS = RETRY_MAX_MS + 12_000;
-
-async function startChild(cfg: TestPipelineConfig, children: Child[]): Promise<Child> {
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  children.push(run);
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  await waitFor(() => exited || run.output().includes('streaming the binlog'), 30_000, run.output);
-  if (exited) throw new Error(`tributary exited before streaming:\n${run.output()}`);
-  return run;
-}
 
 /** Waits until every event of `txs` is on the topic, and returns the topic's records. */
 async function delivered(kafka: Kafka, cfg: TestPipelineConfig, topic: string, txs: WrittenTransaction[]): Promise<PositionedRecord[]> {
@@ -69,7 +59,7 @@ test('a broker outage stops the pipeline naming Kafka, the checkpoint stays behi
   const writer = new ChangeWriter(db.conn, 'items');
   t.diagnostic(`writer seed ${writer.seed}`);
 
-  const first = await startChild(cfg, children);
+  const first = await startTributary(cfg, children);
   for (let i = 0; i < 40; i++) await writer.step();
   const beforeOutage = [...writer.transactions];
   await delivered(kafka, cfg, topic, beforeOutage);
@@ -100,7 +90,7 @@ test('a broker outage stops the pipeline naming Kafka, the checkpoint stays behi
   t.diagnostic(`checkpoint ${checkpoint.position.gtid}; last transaction before the outage ${lastBefore.gtid}, first during it ${duringOutage[0]!.gtid}`);
 
   await broker.up();
-  const second = await startChild(cfg, children);
+  const second = await startTributary(cfg, children);
   assert.match(second.output(), new RegExp(`resuming from gtid ${checkpoint.position.gtid.replace(/[-,]/g, '\\$&')} `));
   for (let i = 0; i < 10; i++) await writer.step();
   await delivered(kafka, cfg, topic, writer.transactions);

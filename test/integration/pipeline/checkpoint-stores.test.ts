@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
 import { adminConnection, deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
-import { spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readDecoded, readTopics, type DecodedRecord } from '../../support/topic-reader.js';
 import { gtidSeq } from '../../support/gtid-seq.js';
 import type { Position } from '../../../src/model/position.js';
@@ -22,16 +22,6 @@ type Child = ReturnType<typeof spawnTributary>;
 const BEFORE_STOP = 20;
 const AT_STOP = 300;
 const WHILE_DOWN = 15;
-
-async function startChild(cfg: TestPipelineConfig, children: Child[]): Promise<Child> {
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  children.push(run);
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  await waitFor(() => exited || run.output().includes('streaming the binlog'), 30_000, run.output);
-  if (exited) throw new Error(`tributary exited before streaming:\n${run.output()}`);
-  return run;
-}
 
 async function stopChild(run: Child): Promise<void> {
   run.child.kill('SIGTERM');
@@ -103,7 +93,7 @@ for (const store of ['mysql', 'kafka'] as const) {
     });
     await db.conn.query('CREATE TABLE items (id INT PRIMARY KEY, n INT NOT NULL)');
 
-    let child = await startChild(cfg, children);
+    let child = await startTributary(cfg, children);
     const seqOf = new Map<number, number>();
     await insertRows(db, 1, BEFORE_STOP, seqOf);
     await records(kafka, cfg, BEFORE_STOP);
@@ -138,7 +128,7 @@ for (const store of ['mysql', 'kafka'] as const) {
     );
 
     await insertRows(db, BEFORE_STOP + AT_STOP + 1, BEFORE_STOP + AT_STOP + WHILE_DOWN, seqOf);
-    child = await startChild(cfg, children);
+    child = await startTributary(cfg, children);
     assert.match(child.output(), new RegExp(`resuming from gtid ${saved.gtid} \\(${saved.file}:${saved.pos}\\)`));
     const total = BEFORE_STOP + AT_STOP + WHILE_DOWN;
     await records(kafka, cfg, total);

@@ -9,42 +9,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kafka } from 'kafkajs';
 import { deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
-import { spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { spawnTributary, startTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { readPositioned, type PositionedRecord } from '../../support/topic-reader.js';
 import { ChangeWriter, type Version } from '../../support/change-writer.js';
 import { ChangeLog } from '../../support/change-log.js';
 import { gtidSeq } from '../../support/gtid-seq.js';
+import { endOffset } from '../../support/topic-size.js';
 
 type Child = ReturnType<typeof spawnTributary>;
 
 const KILLS = 2;
-
-/** Starts `tributary start` and resolves once it streams the binlog. */
-async function startChild(cfg: TestPipelineConfig, children: Child[]): Promise<Child> {
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  children.push(run);
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  await waitFor(() => exited || run.output().includes('streaming the binlog'), 30_000, run.output);
-  if (exited) throw new Error(`tributary exited before streaming:\n${run.output()}`);
-  return run;
-}
-
-/** End offset of the single partition of `topic` (0 when it does not exist yet). */
-async function endOffset(kafka: Kafka, topic: string): Promise<bigint> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0n;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    assert.equal(offsets.length, 1, `${topic} must have one partition`);
-    return BigInt(offsets[0]!.high);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 function versionOf(r: PositionedRecord): Version {
   return r.value!.op === 'd' ? 'd' : (r.value!.after!.version as number);
@@ -72,7 +47,7 @@ test('SIGKILL at random moments while writing: nothing lost, order kept, replay 
   });
   await db.conn.query(ChangeWriter.createTableSql('items'));
 
-  let child = await startChild(cfg, children);
+  let child = await startTributary(cfg, children);
   writer.start();
   const kills: { end: bigint; resumedFrom: string; lastBeforeKill: string }[] = [];
   for (let k = 0; k < KILLS; k++) {
@@ -98,7 +73,7 @@ test('SIGKILL at random moments while writing: nothing lost, order kept, replay 
     // Measured just before the restart, not at the kill: a produce request the dead process
     // had already sent may still be appended by the broker for a moment after it died.
     const end = await endOffset(kafka, topic);
-    child = await startChild(cfg, children);
+    child = await startTributary(cfg, children);
     const resumed = /resuming from gtid (\S+)/.exec(child.output());
     assert.ok(resumed, `restart ${k + 1} did not resume from a checkpoint:\n${child.output()}`);
     kills.push({ end, resumedFrom: resumed[1]!, lastBeforeKill });

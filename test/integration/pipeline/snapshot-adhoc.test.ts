@@ -9,26 +9,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
-import { runPipeline, spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { runPipeline, spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readDecoded, readPositioned } from '../../support/topic-reader.js';
-import { PopulatedTableWriter } from '../../support/populated-table-writer.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
-import { readCheckpointFile, savedCursorId } from '../../support/checkpoint-file.js';
-import { gtidSeq } from '../../support/gtid-seq.js';
+import { readCheckpointFile } from '../../support/checkpoint-file.js';
+import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
+import { dropControlRows } from '../../support/snapshot-control-rows.js';
+import { snapshotUnderWriter } from '../../support/snapshot-under-writer.js';
+import { tableRows } from '../../support/table-rows.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
 
 const ROWS = 100_000;
 const CHUNK = 5_000;
-
-async function dropControlRows(pipeline: string): Promise<void> {
-  const conn = await adminConnection();
-  try {
-    await conn.query('DELETE FROM _tributary.watermarks WHERE pipeline = ?', [pipeline]);
-    await conn.query('DELETE FROM _tributary.signals WHERE pipeline = ?', [pipeline]);
-  } finally {
-    await conn.end();
-  }
-}
 
 /** Runs a short `tributary` command to its end. */
 async function tributary(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -37,49 +29,8 @@ async function tributary(args: string[]): Promise<{ code: number | null; out: st
   return { code, out: run.output() };
 }
 
-/** Waits until the file checkpoint has passed `gtid` (the checkpoint never runs ahead of Kafka). */
-async function caughtUp(cfg: TestPipelineConfig, gtid: string): Promise<void> {
-  const seq = gtidSeq(gtid);
-  await waitFor(
-    () => {
-      const saved = readCheckpointFile(cfg.checkpointPath)?.position.gtid;
-      return typeof saved === 'string' && gtidSeq(saved) >= seq;
-    },
-    30_000,
-    () => `checkpoint ${JSON.stringify(readCheckpointFile(cfg.checkpointPath)?.position)} short of ${gtid}`,
-  );
-}
-
 test('tributary snapshot --tables while streaming under a writer: the topic ends equal to the table, never going back', { timeout: 150_000 }, async (t) => {
-  const db = await ownDatabase('t_adhoc');
-  const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never', chunk_size: CHUNK, parallelism: 2 } });
-  const id = `${db.name}.big`;
-  const children: ReturnType<typeof spawnTributary>[] = [];
-  const writerConn = await adminConnection(db.name);
-  let cursorAt = 0;
-  let cursor: number | null = null;
-  const writer = new PopulatedTableWriter(writerConn, 'big', {
-    rows: ROWS,
-    hotSpan: 2 * CHUNK,
-    hot: () => {
-      if (Date.now() - cursorAt > 50) {
-        cursor = savedCursorId(cfg.checkpointPath, id);
-        cursorAt = Date.now();
-      }
-      return cursor;
-    },
-  });
-  t.diagnostic(`writer seed ${writer.seed}`);
-  t.after(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await writer.stop().catch(() => undefined);
-    await writerConn.end();
-    await deleteTopics(kafka, cfg.name);
-    await dropControlRows(cfg.name);
-    await db.drop();
-  });
-  await PopulatedTableWriter.createFilled(db.conn, 'big', ROWS);
+  const { db, kafka, cfg, id, writer, children } = await snapshotUnderWriter(t, { dbPrefix: 't_adhoc', rows: ROWS, chunk: CHUNK, mode: 'never' });
   await db.conn.query('CREATE TABLE empty (id INT PRIMARY KEY)');
   await db.conn.query('CREATE DATABASE IF NOT EXISTS `' + db.name + '_other`');
   t.after(async () => {
@@ -89,9 +40,7 @@ test('tributary snapshot --tables while streaming under a writer: the topic ends
   });
   await db.conn.query('CREATE TABLE `' + db.name + '_other`.t (id INT PRIMARY KEY)');
 
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  children.push(run);
-  await waitFor(() => run.output().includes('streaming the binlog'), 30_000, run.output);
+  const run = await startTributary(cfg, children);
   writer.start();
   await writer.reach(writer.count + 300);
 
@@ -123,7 +72,7 @@ test('tributary snapshot --tables while streaming under a writer: the topic ends
   );
   const writesDuring = writer.count - writesAtRequest;
   await writer.stop();
-  await caughtUp(cfg, writer.lastGtid!);
+  await checkpointCaughtUp(cfg.checkpointPath, writer.lastGtid!);
   const out = run.output();
   assert.match(out, new RegExp(`ad-hoc snapshot requested for ${id}\\n`));
   assert.match(out, new RegExp(`snapshotting ${id} \\(~\\d+ rows, key: id\\)`));
@@ -143,8 +92,7 @@ test('tributary snapshot --tables while streaming under a writer: the topic ends
   run.child.kill('SIGTERM');
   assert.equal(await run.exited, 0, run.output().slice(-2000));
 
-  const [rows] = await db.conn.query('SELECT * FROM big ORDER BY id');
-  const table = (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
+  const table = await tableRows(db.conn, 'SELECT * FROM big ORDER BY id');
   const log = new SnapshotLog(await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('big')]));
   assert.deepEqual(log.badOps(), []);
   const state = log.stateRows();
@@ -246,12 +194,11 @@ test('a checkpoint in purged binlogs: "initial" stops naming the purge and the f
   await db.conn.query('DELETE FROM items WHERE id > 11990');
   await db.conn.query('INSERT INTO items VALUES (20000, 1)');
   const [[{ g }]] = (await db.conn.query('SELECT @@last_gtid AS g')) as unknown as [[{ g: string }]];
-  await caughtUp(lenient, g);
+  await checkpointCaughtUp(lenient.checkpointPath, g);
   await run.stop();
   stopPipeline = null;
 
-  const [rows] = await db.conn.query('SELECT * FROM items ORDER BY id');
-  const table = (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
+  const table = await tableRows(db.conn, 'SELECT * FROM items ORDER BY id');
   const log = new SnapshotLog(await readPositioned(kafka, lenient.schemasTopic, [lenient.topicFor('items')]));
   assert.deepEqual(log.stateRows(), table);
   assert.equal(log.reads.length, 12_000);

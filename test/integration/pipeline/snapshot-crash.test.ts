@@ -7,85 +7,28 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
-import { spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
+import { startTributary, waitFor } from '../../support/pipeline-harness.js';
 import { readPositioned } from '../../support/topic-reader.js';
-import { PopulatedTableWriter } from '../../support/populated-table-writer.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
-import { readCheckpointFile, savedCursorId, savedTableProgress } from '../../support/checkpoint-file.js';
-import { gtidSeq } from '../../support/gtid-seq.js';
-
-type Child = ReturnType<typeof spawnTributary>;
+import { savedCursorId, savedTableProgress } from '../../support/checkpoint-file.js';
+import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
+import { snapshotUnderWriter } from '../../support/snapshot-under-writer.js';
+import { tableRows } from '../../support/table-rows.js';
+import { endOffset } from '../../support/topic-size.js';
 
 const ROWS = 200_000;
 const CHUNK = 5_000;
 
-async function startChild(cfg: TestPipelineConfig, children: Child[]): Promise<Child> {
-  const run = spawnTributary(['start', '--config', cfg.file]);
-  children.push(run);
-  await waitFor(
-    () => {
-      if (run.child.exitCode !== null) throw new Error(`tributary exited before streaming:\n${run.output()}`);
-      return run.output().includes('streaming the binlog');
-    },
-    30_000,
-    run.output,
-  );
-  return run;
-}
-
-async function endOffset(kafka: ReturnType<typeof testKafka>, topic: string): Promise<bigint> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0n;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    assert.equal(offsets.length, 1, `${topic} must have one partition`);
-    return BigInt(offsets[0]!.high);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 test('SIGKILL during a snapshot: the restart resumes after the saved chunk and the topic ends equal to the table', { timeout: 180_000 }, async (t) => {
-  const db = await ownDatabase('t_snapcrash');
-  const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'initial', chunk_size: CHUNK, parallelism: 2 } });
-  const id = `${db.name}.big`;
+  const { db, kafka, cfg, id, writer, children } = await snapshotUnderWriter(t, { dbPrefix: 't_snapcrash', rows: ROWS, chunk: CHUNK, mode: 'initial' });
   const topic = cfg.topicFor('big');
-  const children: Child[] = [];
-  const writerConn = await adminConnection(db.name);
-  let cursorAt = 0;
-  let cursor: number | null = null;
-  const writer = new PopulatedTableWriter(writerConn, 'big', {
-    rows: ROWS,
-    hotSpan: 2 * CHUNK,
-    hot: () => {
-      if (Date.now() - cursorAt > 50) {
-        cursor = savedCursorId(cfg.checkpointPath, id);
-        cursorAt = Date.now();
-      }
-      return cursor;
-    },
-  });
   // Somewhere in the first two thirds of the table, never before the first chunk is saved.
   const killAfterRows = 3 * CHUNK + Math.floor(Math.random() * 0.5 * ROWS);
-  t.diagnostic(`writer seed ${writer.seed}; kill once ${killAfterRows} rows are saved`);
-  t.after(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await writer.stop().catch(() => undefined);
-    await writerConn.end();
-    await deleteTopics(kafka, cfg.name);
-    const conn = await adminConnection();
-    await conn.query('DELETE FROM _tributary.watermarks WHERE pipeline = ?', [cfg.name]);
-    await conn.end();
-    await db.drop();
-  });
-  await PopulatedTableWriter.createFilled(db.conn, 'big', ROWS);
+  t.diagnostic(`kill once ${killAfterRows} rows are saved`);
   writer.start();
   await writer.reach(20);
 
-  const first = await startChild(cfg, children);
+  const first = await startTributary(cfg, children);
   await waitFor(
     () => {
       if (first.child.exitCode !== null) throw new Error(`tributary exited:\n${first.output()}`);
@@ -106,7 +49,7 @@ test('SIGKILL during a snapshot: the restart resumes after the saved chunk and t
   await writer.reach(writer.count + 200);
   const endBeforeRestart = await endOffset(kafka, topic);
 
-  const second = await startChild(cfg, children);
+  const second = await startTributary(cfg, children);
   await waitFor(() => second.output().includes(`snapshot of ${id} done`), 90_000, () => second.output().slice(-2000));
   await writer.stop();
   const out = second.output();
@@ -114,20 +57,11 @@ test('SIGKILL during a snapshot: the restart resumes after the saved chunk and t
   assert.match(out, new RegExp(`resuming snapshot of ${id} \\(~\\d+ rows, key: id\\)`));
   assert.doesNotMatch(out, new RegExp(`snapshotting ${id}`));
 
-  const lastSeq = gtidSeq(writer.lastGtid!);
-  await waitFor(
-    () => {
-      const gtid = readCheckpointFile(cfg.checkpointPath)?.position.gtid;
-      return typeof gtid === 'string' && gtidSeq(gtid) >= lastSeq;
-    },
-    30_000,
-    () => `checkpoint ${JSON.stringify(readCheckpointFile(cfg.checkpointPath)?.position)} short of ${writer.lastGtid}`,
-  );
+  await checkpointCaughtUp(cfg.checkpointPath, writer.lastGtid!);
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.output().slice(-2000));
 
-  const [rows] = await db.conn.query('SELECT * FROM big ORDER BY id');
-  const table = (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
+  const table = await tableRows(db.conn, 'SELECT * FROM big ORDER BY id');
   const log = new SnapshotLog(await readPositioned(kafka, cfg.schemasTopic, [topic]));
   assert.deepEqual(log.badOps(), []);
   const state = log.stateRows();

@@ -7,66 +7,29 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
 import { runPipeline, spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { readDecoded, readPositioned } from '../../support/topic-reader.js';
-import { PopulatedTableWriter } from '../../support/populated-table-writer.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
-import { readCheckpointFile, savedCursorId } from '../../support/checkpoint-file.js';
-import { gtidSeq } from '../../support/gtid-seq.js';
+import { readCheckpointFile } from '../../support/checkpoint-file.js';
+import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
+import { dropControlRows } from '../../support/snapshot-control-rows.js';
+import { snapshotUnderWriter } from '../../support/snapshot-under-writer.js';
+import { tableRows } from '../../support/table-rows.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
 
 const ROWS = 200_000;
 const CHUNK = 5_000;
 
-async function dropControlRows(pipeline: string): Promise<void> {
-  const conn = await adminConnection();
-  try {
-    await conn.query('DELETE FROM _tributary.watermarks WHERE pipeline = ?', [pipeline]);
-    await conn.query('DELETE FROM _tributary.signals WHERE pipeline = ?', [pipeline]);
-  } finally {
-    await conn.end();
-  }
-}
-
 test('a 200,000-row table snapshotted while a writer inserts, updates and deletes ends equal to the table, never going back', { timeout: 180_000 }, async (t) => {
-  const db = await ownDatabase('t_snap');
-  const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'initial', chunk_size: CHUNK, parallelism: 2 } });
-  const id = `${db.name}.big`;
-  const writerConn = await adminConnection(db.name);
-  let cursorAt = 0;
-  let cursor: number | null = null;
-  const writer = new PopulatedTableWriter(writerConn, 'big', {
-    rows: ROWS,
-    hotSpan: 2 * CHUNK,
-    // Aim at the chunk in flight: the one after the last delivered cursor.
-    hot: () => {
-      if (Date.now() - cursorAt > 50) {
-        cursor = savedCursorId(cfg.checkpointPath, id);
-        cursorAt = Date.now();
-      }
-      return cursor;
-    },
-  });
-  t.diagnostic(`writer seed ${writer.seed}`);
-  let child: ReturnType<typeof spawnTributary> | null = null;
-  t.after(async () => {
-    await writer.stop().catch(() => undefined);
-    if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-    await writerConn.end();
-    await deleteTopics(kafka, cfg.name);
-    await dropControlRows(cfg.name);
-    await db.drop();
-  });
-  await PopulatedTableWriter.createFilled(db.conn, 'big', ROWS);
+  const { db, kafka, cfg, id, writer, children } = await snapshotUnderWriter(t, { dbPrefix: 't_snap', rows: ROWS, chunk: CHUNK, mode: 'initial' });
   writer.start();
   await writer.reach(20);
 
   // A child process, as users run it: the writer here keeps its own CPU and event loop.
   const started = Date.now();
   const run = spawnTributary(['start', '--config', cfg.file]);
-  child = run;
+  children.push(run);
   const writesAtStart = writer.count;
   await waitFor(
     () => {
@@ -81,20 +44,11 @@ test('a 200,000-row table snapshotted while a writer inserts, updates and delete
   await writer.stop();
 
   // Caught up once the checkpoint (which never runs ahead of Kafka acks) passed the last write.
-  const lastSeq = gtidSeq(writer.lastGtid!);
-  await waitFor(
-    () => {
-      const gtid = readCheckpointFile(cfg.checkpointPath)?.position.gtid;
-      return gtid !== null && gtid !== undefined && gtidSeq(gtid) >= lastSeq;
-    },
-    30_000,
-    () => `checkpoint ${JSON.stringify(readCheckpointFile(cfg.checkpointPath))} short of ${writer.lastGtid} (${writer.count} writes)\n${run.output().slice(-3000)}`,
-  );
+  await checkpointCaughtUp(cfg.checkpointPath, writer.lastGtid!, () => `(${writer.count} writes)\n${run.output().slice(-3000)}`);
   run.child.kill('SIGTERM');
   assert.equal(await run.exited, 0, run.output().slice(-2000));
 
-  const [rows] = await db.conn.query('SELECT * FROM big ORDER BY id');
-  const table = (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
+  const table = await tableRows(db.conn, 'SELECT * FROM big ORDER BY id');
   const log = new SnapshotLog(await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('big')]));
 
   assert.deepEqual(log.badOps(), []);
@@ -133,11 +87,6 @@ function readsOf(records: Awaited<ReturnType<typeof readDecoded>>, topic: string
 
 function expectedMarkers(n: number): string[] {
   return Array.from({ length: n }, (_, i) => (i === 0 ? 'first' : i === n - 1 ? 'last' : 'true'));
-}
-
-async function tableRows(conn: Awaited<ReturnType<typeof adminConnection>>, sql: string): Promise<Record<string, unknown>[]> {
-  const [rows] = await conn.query(sql);
-  return (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
 }
 
 test('composite, unique-only, unkeyed and empty tables are snapshotted exactly; status shows each done', { timeout: 120_000 }, async (t) => {
