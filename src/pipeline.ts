@@ -43,6 +43,8 @@ export interface PipelineParts {
 
 /** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
 export interface SnapshotSource extends StreamObserver {
+  /** Replaces the progress before start() (a first start's plan). */
+  plan(progress: SnapshotProgress): void;
   start(tables: readonly string[]): void;
   close(): void;
 }
@@ -84,6 +86,7 @@ export class Pipeline {
   private stopRequested: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private backpressure = false;
+  private planPending = false;
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
 
@@ -136,28 +139,37 @@ export class Pipeline {
   /**
    * Opens the stream at `from` and starts the snapshot work. `progress` undefined means
    * there is no checkpoint: a first start, which snapshots every table unless mode is never.
+   * The tables are listed only once the stream runs, so a table created meanwhile is in
+   * the stream, the snapshot or both, never in neither.
    */
   private async startStreaming(from: Position | null, progress: SnapshotProgress | null | undefined, signal: AbortSignal): Promise<void> {
     const snap = this.parts.snapshot;
-    let tables: string[] = [];
-    let plan: SnapshotProgress | null = progress ?? null;
-    if (snap && progress === undefined && snap.mode !== 'never') {
-      tables = await snap.listTables();
-      plan = planSnapshot(tables, (this.parts.now ?? Date.now)());
-    } else {
-      tables = snapshotPending(plan);
-    }
     this.saved = from;
-    this.window = new AckWindow(from, plan);
+    this.window = new AckWindow(from, progress ?? null);
     this.log.info(from ? `resuming from ${positionToString(from)}` : 'starting at the current end of the binlog');
-    this.snapshot = snap?.open(plan, (err) => this.fail(err)) ?? null;
+    this.snapshot = snap?.open(progress ?? null, (err) => this.fail(err)) ?? null;
     this.source = this.parts.openSource(
       from,
       { onBatch: (batch) => this.handle(batch), onError: (err) => this.fail(err) },
       this.snapshot ?? undefined,
     );
+    const firstSnapshot = snap !== undefined && progress === undefined && snap.mode !== 'never';
+    // Until the plan is in the window no checkpoint may be saved: it would record a
+    // position past the start without the tables still to snapshot.
+    this.planPending = firstSnapshot;
     await this.source.start(signal);
-    if (this.snapshot && tables.length > 0) {
+    if (!snap || !this.snapshot) return;
+    let tables = snapshotPending(progress);
+    if (firstSnapshot) {
+      tables = await snap.listTables();
+      // The plan goes into the first checkpoint, so a crash before any chunk is
+      // delivered still remembers which tables remain.
+      const plan = planSnapshot(tables, (this.parts.now ?? Date.now)());
+      this.window.seedProgress(plan);
+      this.snapshot.plan(plan);
+      this.planPending = false;
+    }
+    if (tables.length > 0) {
       this.log.info(`snapshot of ${tables.length} table(s): ${tables.join(', ')}`);
       this.snapshot.start(tables);
     }
@@ -239,6 +251,7 @@ export class Pipeline {
   }
 
   private async persistNow(final: boolean): Promise<void> {
+    if (this.planPending) return;
     const position = this.window.committed;
     if (!position || position === this.saved) return;
     const now = (this.parts.now ?? Date.now)();

@@ -20,15 +20,26 @@ export class AckWindow {
   private head = 0;
   private committedPosition: Position | null;
   private committedProgress: SnapshotProgress | null;
+  private progressTracked = false;
 
   constructor(start: Position | null = null, progress: SnapshotProgress | null = null) {
     this.committedPosition = start;
     this.committedProgress = progress;
   }
 
+  /**
+   * Sets the progress that holds before any batch carries one (a snapshot's plan). No-op
+   * once a batch has carried progress, so it can never move committed progress back.
+   */
+  seedProgress(progress: SnapshotProgress): void {
+    if (this.progressTracked) return;
+    this.committedProgress = progress;
+  }
+
   /** Registers the next batch; `position` is its commit, or null mid-transaction. */
   track(position: Position | null, progress?: SnapshotProgress): number {
     const ticket = this.nextTicket++;
+    if (progress) this.progressTracked = true;
     this.entries.push({ ticket, position, progress, acked: false });
     return ticket;
   }

@@ -72,6 +72,11 @@ export class IncrementalSnapshot implements StreamObserver {
     }
   }
 
+  /** Replaces the progress before start(): a first start's plan. */
+  plan(progress: SnapshotProgress): void {
+    this.progress = progress;
+  }
+
   /** Snapshots the given tables (`db.table`), or resumes those the progress has unfinished. */
   start(tables: readonly string[]): void {
     for (const id of tables) this.schedule(id);

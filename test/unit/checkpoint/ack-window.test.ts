@@ -36,3 +36,19 @@ test('acking twice or an unknown ticket changes nothing', () => {
   w.ack(42);
   assert.deepEqual(w.committed, p(1));
 });
+
+test('a seeded plan is the progress until a batch carries progress, and cannot move it back after', () => {
+  const plan = { tables: { 'a.t': { cursor: null, rows: 0, total: null, startedAt: 'x', done: false } } };
+  const later = { tables: { 'a.t': { cursor: [5], rows: 5, total: 5, startedAt: 'x', done: true } } };
+  const w = new AckWindow(null, null);
+  const a = w.track(p(1));
+  w.seedProgress(plan);
+  w.ack(a);
+  assert.equal(w.progress, plan);
+  const b = w.track(null, later);
+  w.seedProgress(plan);
+  w.ack(b);
+  assert.equal(w.progress, later);
+  w.seedProgress(plan);
+  assert.equal(w.progress, later);
+});
