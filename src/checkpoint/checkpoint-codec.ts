@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TributaryError } from '../errors/tributary-error.js';
 import type { Checkpoint } from './checkpoint.js';
+import { DamagedCheckpointError } from './damaged-checkpoint-error.js';
 
 // Loose objects: a newer Tributary may add fields, and an older one must still resume.
 const positionSchema = z.looseObject({
@@ -38,7 +38,7 @@ export function checkpointFromValue(raw: unknown, where: string): Checkpoint {
   if (!result.success) {
     const first = result.error.issues[0];
     const detail = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unexpected shape';
-    throw damaged(where, `it does not have the checkpoint shape (${detail})`, result.error);
+    throw new DamagedCheckpointError(where, `it does not have the checkpoint shape (${detail})`, result.error);
   }
   const { pipeline, position, snapshot, updatedAt } = result.data;
   const cp: Checkpoint = { pipeline, position: { gtid: position.gtid, file: position.file, pos: position.pos }, updatedAt };
@@ -51,15 +51,6 @@ export function parseCheckpointJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw damaged(where, 'it is not valid JSON', err);
+    throw new DamagedCheckpointError(where, 'it is not valid JSON', err);
   }
-}
-
-function damaged(where: string, why: string, cause: unknown): TributaryError {
-  return new TributaryError(`checkpoint in ${where} is damaged: ${why}`, {
-    code: 'CHECKPOINT_READ',
-    retriable: false,
-    fix: 'restore the checkpoint from a backup, or remove it to start over (which re-runs the snapshot per snapshot.mode)',
-    cause,
-  });
 }

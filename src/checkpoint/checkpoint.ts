@@ -12,11 +12,13 @@ export interface Checkpoint {
 }
 
 /**
- * Durable storage of one pipeline's checkpoint. `save` resolves only once the checkpoint
- * would survive a crash. `close` is idempotent; `save` after `close` throws.
+ * Durable storage of one pipeline's checkpoint. `save` and `clear` resolve only once the
+ * change would survive a crash. `close` is idempotent; `save` or `clear` after `close` throws.
  */
 export interface CheckpointStore {
   load(): Promise<Checkpoint | null>;
   save(cp: Checkpoint): Promise<void>;
+  /** Deletes the pipeline's checkpoint, so the next `load` returns null; none there is fine. */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }

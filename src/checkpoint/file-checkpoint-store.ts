@@ -66,6 +66,14 @@ export class FileCheckpointStore implements CheckpointStore {
     return run;
   }
 
+  /** Runs after any pending save, so a save issued before it cannot bring the checkpoint back. */
+  clear(): Promise<void> {
+    if (this.closed) return Promise.reject(storeClosedError(this.path));
+    const run = this.tail.then(() => this.remove());
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.tail;
@@ -112,7 +120,21 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Makes the rename itself durable. */
+  private async remove(): Promise<void> {
+    try {
+      await this.fs.unlink(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw this.fsError('delete', err);
+    }
+    try {
+      await this.syncDir();
+    } catch (err) {
+      throw this.fsError('delete', err);
+    }
+  }
+
+  /** Makes the rename (or unlink) itself durable. */
   private async syncDir(): Promise<void> {
     let handle: fsp.FileHandle | undefined;
     try {
@@ -127,7 +149,7 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  private fsError(op: 'read' | 'write', err: unknown): TributaryError {
+  private fsError(op: 'read' | 'write' | 'delete', err: unknown): TributaryError {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const retriable = RETRIABLE_FS_CODES.has(code);
     const fix = retriable

@@ -86,6 +86,18 @@ export class KafkaCheckpointStore implements CheckpointStore {
     }
   }
 
+  /** A tombstone: `load` then finds no checkpoint, and compaction drops the old ones. */
+  async clear(): Promise<void> {
+    if (this.closed) throw storeClosedError(this.describe());
+    try {
+      await this.ensureTopic('write');
+      const producer = await this.connectProducer();
+      await producer.send({ topic: this.topic, acks: -1, messages: [{ key: this.pipeline, value: null }] });
+    } catch (err) {
+      throw this.wrap(err, 'delete');
+    }
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
@@ -136,7 +148,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
     return `Kafka topic ${this.topic}`;
   }
 
-  private wrap(err: unknown, op: 'read' | 'write'): TributaryError {
+  private wrap(err: unknown, op: 'read' | 'write' | 'delete'): TributaryError {
     if (err instanceof TributaryError) return err;
     const code = op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE';
     const chain = errorChain(err);

@@ -120,6 +120,16 @@ export class MysqlCheckpointStore implements CheckpointStore {
     }
   }
 
+  async clear(): Promise<void> {
+    if (this.closed) throw storeClosedError(this.describe());
+    try {
+      await this.ensureTable();
+      await this.pool.query(`DELETE FROM ${TABLE} WHERE pipeline = ?`, [this.pipeline]);
+    } catch (err) {
+      throw this.wrap(err, 'delete');
+    }
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= this.pool.end().catch(() => undefined);
@@ -141,7 +151,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
     return this.ready;
   }
 
-  private wrap(err: unknown, op: 'read' | 'write'): TributaryError {
+  private wrap(err: unknown, op: 'read' | 'write' | 'delete'): TributaryError {
     if (err instanceof TributaryError) return err;
     const e = (err ?? {}) as { code?: string; errno?: number; message?: string; sqlMessage?: string };
     const detail = e.sqlMessage ?? e.message ?? String(err);

@@ -4,6 +4,7 @@ import { validateCommand } from './validate-command.js';
 import { schemasCommand } from './schemas-command.js';
 import { snapshotCommand } from './snapshot-command.js';
 import { statusCommand } from './status-command.js';
+import { resetCommand } from './reset-command.js';
 
 import { TRIBUTARY_VERSION } from '../version.js';
 
@@ -48,6 +49,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description("print the pipeline's checkpoint and each table's snapshot progress (rows, rate, ETA)")
     .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
     .action(async (opts: { config: string }) => setExitCode(await statusCommand(opts)));
+
+  program
+    .command('reset')
+    .description("delete the pipeline's checkpoint so the next start begins afresh; stop the pipeline first")
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .option('--yes', 'really delete (there is no prompt; without it nothing is deleted and the exit code is 1)')
+    .addHelpText(
+      'after',
+      '\nStop the pipeline before running this: a running pipeline writes a new checkpoint at its next save,\n' +
+        'undoing the reset. The next start then takes a new snapshot (snapshot.mode "initial" or "when_needed")\n' +
+        'or begins at the current end of the binlog (snapshot.mode "never").\n',
+    )
+    .action(async (opts: { config: string; yes?: boolean }) => setExitCode(await resetCommand(opts)));
 
   return program;
 }

@@ -36,7 +36,7 @@ export function mysqlError(err: unknown, doing: string, where: string): Tributar
   if (errno === 1236 || errno === 1945 || errno === 1955 || /purged|could not find GTID|not found in binlog/i.test(message)) {
     return new TributaryError(`the binlog position Tributary needs is no longer on the server (${message})`, {
       code: 'MYSQL_POSITION_PURGED',
-      fix: 'the checkpoint points at binlogs the server has purged: set [snapshot] mode = "when_needed" to snapshot again, or delete the checkpoint to start over; raise binlog_expire_logs_seconds so it does not recur',
+      fix: 'the checkpoint points at binlogs the server has purged: set [snapshot] mode = "when_needed" to snapshot again, or delete the checkpoint to start over (stop the pipeline, then run `tributary reset --config <file> --yes`); raise binlog_expire_logs_seconds so it does not recur',
       cause: err,
     });
   }

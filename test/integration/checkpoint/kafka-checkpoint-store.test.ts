@@ -5,6 +5,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Checkpoint } from '../../../src/checkpoint/checkpoint.js';
 import { KafkaCheckpointStore } from '../../../src/checkpoint/kafka-checkpoint-store.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
+import { readTopics } from '../../support/topic-reader.js';
 
 const BROKERS = ['127.0.0.1:19092'];
 const suffix = () => randomBytes(4).toString('hex');
@@ -120,6 +121,70 @@ describe('KafkaCheckpointStore (Kafka at 127.0.0.1:19092)', () => {
       assert.equal(await store.load(), null);
     } finally {
       await producer.disconnect();
+      await store.close();
+    }
+  });
+
+  it("clears with a tombstone under the pipeline's key, leaving other pipelines on the topic alone", async () => {
+    const t = topic();
+    const store = new KafkaCheckpointStore({ kafka, topic: t, pipeline: 'shop' });
+    const neighbour = new KafkaCheckpointStore({ kafka, topic: t, pipeline: 'billing' });
+    try {
+      await store.save(checkpoint('shop', 11));
+      await neighbour.save(checkpoint('billing', 22));
+      await store.clear();
+      assert.equal(await store.load(), null);
+      assert.deepEqual(await neighbour.load(), checkpoint('billing', 22));
+      // The pipeline can checkpoint again afterwards.
+      await store.save(checkpoint('shop', 33));
+      assert.deepEqual(await store.load(), checkpoint('shop', 33));
+      await store.clear();
+    } finally {
+      await Promise.all([store.close(), neighbour.close()]);
+    }
+    const records = (await readTopics(kafka, [t])).map((r) => [r.key?.toString() ?? null, r.value?.toString() ?? null]);
+    assert.deepEqual(records, [
+      ['shop', JSON.stringify(checkpoint('shop', 11))],
+      ['billing', JSON.stringify(checkpoint('billing', 22))],
+      ['shop', null],
+      ['shop', JSON.stringify(checkpoint('shop', 33))],
+      ['shop', null],
+    ]);
+    const restarted = new KafkaCheckpointStore({ kafka: BROKERS, topic: t, pipeline: 'shop' });
+    try {
+      assert.equal(await restarted.load(), null);
+    } finally {
+      await restarted.close();
+    }
+    await assert.rejects(store.clear(), { code: 'CHECKPOINT_WRITE', message: /is closed$/ });
+  });
+
+  it('clears a damaged checkpoint message', async () => {
+    const t = topic();
+    const producer = kafka.producer();
+    const store = new KafkaCheckpointStore({ kafka, topic: t, pipeline: 'shop' });
+    try {
+      // The store creates the topic compacted; the producer would auto-create it with delete.
+      assert.equal(await store.load(), null);
+      await producer.connect();
+      await producer.send({ topic: t, acks: -1, messages: [{ key: 'shop', value: 'not json' }] });
+      await assert.rejects(store.load(), { code: 'CHECKPOINT_READ' });
+      await store.clear();
+      assert.equal(await store.load(), null);
+    } finally {
+      await producer.disconnect();
+      await store.close();
+    }
+  });
+
+  it('refuses to clear on a topic that is not compacted, producing nothing', async () => {
+    const t = topic();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: t, numPartitions: 1, replicationFactor: 1 }] });
+    const store = new KafkaCheckpointStore({ kafka, topic: t, pipeline: 'shop' });
+    try {
+      await assert.rejects(store.clear(), { code: 'CHECKPOINT_WRITE', retriable: false });
+      assert.equal((await admin.fetchTopicOffsets(t))[0]?.high, '0');
+    } finally {
       await store.close();
     }
   });

@@ -117,6 +117,78 @@ describe('MysqlCheckpointStore (MariaDB at 127.0.0.1:3307)', () => {
     }
   });
 
+  it("clears only this pipeline's row; a later load, also of a restarted process, is null", async () => {
+    const name = pipeline();
+    const other = pipeline();
+    const store = new MysqlCheckpointStore(PIPELINE_USER, name);
+    const neighbour = new MysqlCheckpointStore(PIPELINE_USER, other);
+    try {
+      await store.save(checkpoint(name, 4321));
+      await neighbour.save(checkpoint(other, 8765));
+      await store.clear();
+      assert.equal(await store.load(), null);
+      assert.equal((await rowsFor(name)).length, 0);
+      assert.deepEqual(await neighbour.load(), checkpoint(other, 8765));
+      // Clearing again, with no row, is fine.
+      await store.clear();
+      // The pipeline can checkpoint again afterwards.
+      await store.save(checkpoint(name, 5555));
+      assert.deepEqual(await store.load(), checkpoint(name, 5555));
+      await store.clear();
+    } finally {
+      await store.close();
+      await neighbour.close();
+    }
+    const again = new MysqlCheckpointStore(PIPELINE_USER, name);
+    try {
+      assert.equal(await again.load(), null);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('clears a damaged row', async () => {
+    const name = pipeline();
+    await admin.query(
+      'INSERT INTO `_tributary`.`checkpoints` (pipeline, position, snapshot, updated_at) VALUES (?, ?, NULL, NOW(6))',
+      [name, 'not json'],
+    );
+    const store = new MysqlCheckpointStore(PIPELINE_USER, name);
+    try {
+      await assert.rejects(store.load(), { code: 'CHECKPOINT_READ' });
+      await store.clear();
+      assert.equal(await store.load(), null);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a clear without the grant on `_tributary` as a non-retriable write error, and after close as a bug', async () => {
+    const user = `t_cp_${suffix()}`;
+    users.push(user);
+    await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    const name = pipeline();
+    await admin.query(
+      'INSERT INTO `_tributary`.`checkpoints` (pipeline, position, snapshot, updated_at) VALUES (?, ?, NULL, NOW(6))',
+      [name, JSON.stringify({ gtid: '0-1-1', file: 'mariadb-bin.000003', pos: 1 })],
+    );
+    const store = new MysqlCheckpointStore({ host: HOST, port: PORT, user, password: 'pw' }, name);
+    try {
+      await assert.rejects(store.clear(), (err: unknown) => {
+        assert.ok(err instanceof TributaryError);
+        assert.equal(err.code, 'CHECKPOINT_WRITE');
+        assert.equal(err.retriable, false);
+        assert.match(err.message, /^cannot delete the checkpoint in MySQL 127\.0\.0\.1:3307 `_tributary`\.`checkpoints`: .*denied/);
+        assert.match(err.fix ?? '', /GRANT ALL ON `_tributary`\.\*/);
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+    assert.equal((await rowsFor(name)).length, 1);
+    await assert.rejects(store.clear(), { code: 'CHECKPOINT_WRITE', message: /is closed$/ });
+  });
+
   it('refuses a damaged row', async () => {
     const name = pipeline();
     await admin.query(

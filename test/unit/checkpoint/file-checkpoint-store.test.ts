@@ -174,10 +174,101 @@ describe('FileCheckpointStore', () => {
     await store.close();
   });
 
-  it('closes twice safely and refuses to save after close', async () => {
-    const store = new FileCheckpointStore(fresh());
+  it('clears the checkpoint: removes the file, fsyncs the directory, and a later load is null', async () => {
+    const path = fresh();
+    await new FileCheckpointStore(path).save(first);
+    const steps: string[] = [];
+    const fs: CheckpointFileSystem = {
+      ...fsp,
+      open: (async (p: string, flags?: string, mode?: number) => {
+        const handle = await fsp.open(p, flags, mode);
+        const what = p === join(path, '..') ? 'dir' : p;
+        steps.push(`open ${what}`);
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          steps.push(`sync ${what}`);
+          await sync();
+        };
+        return handle;
+      }) as typeof fsp.open,
+      unlink: async (p) => {
+        steps.push(`unlink ${p === path ? 'checkpoint' : String(p)}`);
+        await fsp.unlink(p);
+      },
+    };
+    const store = new FileCheckpointStore(path, { fs });
+    await store.clear();
+    assert.deepEqual(steps, ['unlink checkpoint', 'open dir', 'sync dir']);
+    assert.equal(await store.load(), null);
+    assert.deepEqual(await fsp.readdir(join(path, '..')), []);
+    // A restarted process finds no checkpoint either; it can save a new one.
+    const again = new FileCheckpointStore(path);
+    assert.equal(await again.load(), null);
+    await again.save(second);
+    assert.deepEqual(await again.load(), second);
+    await store.close();
+    await again.close();
+  });
+
+  it('clears a missing checkpoint (and a missing directory) without error or creating anything', async () => {
+    const path = fresh();
+    const store = new FileCheckpointStore(path);
+    await store.clear();
+    await store.clear();
+    assert.equal(await store.load(), null);
+    await assert.rejects(fsp.stat(join(path, '..')), { code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('clears a damaged checkpoint file', async () => {
+    const path = fresh();
+    await fsp.mkdir(join(path, '..'), { recursive: true });
+    await fsp.writeFile(path, '{"pipeline":"shop","position":');
+    const store = new FileCheckpointStore(path);
+    await assert.rejects(store.load(), { code: 'CHECKPOINT_READ' });
+    await store.clear();
+    assert.equal(await store.load(), null);
+    await store.close();
+  });
+
+  it('clears only after a save issued before it, so that save cannot bring the checkpoint back', async () => {
+    const path = fresh();
+    const store = new FileCheckpointStore(path);
+    const saving = store.save(first);
+    const clearing = store.clear();
+    await Promise.all([saving, clearing]);
+    assert.equal(await store.load(), null);
+    assert.deepEqual(await fsp.readdir(join(path, '..')), []);
+    await store.close();
+  });
+
+  it('reports a checkpoint that cannot be removed as a write error with a fix', async () => {
+    const path = fresh();
+    await new FileCheckpointStore(path).save(first);
+    const fs: CheckpointFileSystem = {
+      ...fsp,
+      unlink: async () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      },
+    };
+    const store = new FileCheckpointStore(path, { fs });
+    await assert.rejects(store.clear(), (err: unknown) => {
+      isError('CHECKPOINT_WRITE', false)(err);
+      assert.equal((err as Error).message, `cannot delete checkpoint file ${path}: EACCES: permission denied`);
+      return true;
+    });
+    assert.deepEqual(await store.load(), first);
+    await store.close();
+  });
+
+  it('closes twice safely and refuses to save or clear after close', async () => {
+    const path = fresh();
+    await new FileCheckpointStore(path).save(first);
+    const store = new FileCheckpointStore(path);
     await store.close();
     await store.close();
     await assert.rejects(store.save(first), isError('CHECKPOINT_WRITE', false));
+    await assert.rejects(store.clear(), isError('CHECKPOINT_WRITE', false));
+    assert.deepEqual(await new FileCheckpointStore(path).load(), first);
   });
 });
