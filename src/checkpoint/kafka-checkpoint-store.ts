@@ -4,6 +4,7 @@ import { TributaryError } from '../errors/tributary-error.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 import { storeClosedError } from './store-closed-error.js';
+import { foreignCheckpointError } from './foreign-checkpoint-error.js';
 
 export interface KafkaCheckpointStoreOptions {
   /** A shared kafkajs client, or broker addresses for a client this store owns. */
@@ -71,12 +72,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
 
   async save(cp: Checkpoint): Promise<void> {
     if (this.closed) throw storeClosedError(this.describe());
-    if (cp.pipeline !== this.pipeline) {
-      throw new TributaryError(`checkpoint for pipeline "${cp.pipeline}" given to the store of "${this.pipeline}"`, {
-        code: 'CHECKPOINT_WRITE',
-        fix: 'this is a bug in Tributary; please report it',
-      });
-    }
+    if (cp.pipeline !== this.pipeline) throw foreignCheckpointError(cp.pipeline, this.pipeline);
     try {
       await this.ensureTopic('write');
       const producer = await this.connectProducer();

@@ -3,6 +3,7 @@ import { TributaryError } from '../errors/tributary-error.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { checkpointFromValue, parseCheckpointJson } from './checkpoint-codec.js';
 import { storeClosedError } from './store-closed-error.js';
+import { foreignCheckpointError } from './foreign-checkpoint-error.js';
 
 export interface MysqlCheckpointConnection {
   host: string;
@@ -97,12 +98,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
 
   async save(cp: Checkpoint): Promise<void> {
     if (this.closed) throw storeClosedError(this.describe());
-    if (cp.pipeline !== this.pipeline) {
-      throw new TributaryError(`checkpoint for pipeline "${cp.pipeline}" given to the store of "${this.pipeline}"`, {
-        code: 'CHECKPOINT_WRITE',
-        fix: 'this is a bug in Tributary; please report it',
-      });
-    }
+    if (cp.pipeline !== this.pipeline) throw foreignCheckpointError(cp.pipeline, this.pipeline);
     const updatedAt = new Date(cp.updatedAt);
     if (Number.isNaN(updatedAt.getTime())) {
       throw new TributaryError(`checkpoint updatedAt is not a date: ${cp.updatedAt}`, {

@@ -12,7 +12,8 @@ export interface RouteRule {
 export class TopicRouter {
   private readonly rules: { glob: TableGlob; topic: string }[];
   private readonly prefix: string;
-  private readonly topics = new Map<string, string>();
+  /** db -> table -> topic: looked up per message, so no key string is built per call. */
+  private readonly topics = new Map<string, Map<string, string>>();
 
   constructor(prefix: string, routes: readonly RouteRule[] = []) {
     this.prefix = prefix;
@@ -20,11 +21,15 @@ export class TopicRouter {
   }
 
   topicFor(db: string, table: string): string {
-    const id = `${db}.${table}`;
-    let topic = this.topics.get(id);
+    let tables = this.topics.get(db);
+    if (!tables) {
+      tables = new Map();
+      this.topics.set(db, tables);
+    }
+    let topic = tables.get(table);
     if (topic === undefined) {
       topic = this.rules.find((r) => r.glob.matches(db, table))?.topic ?? `${this.prefix}.${sanitizeTopicPart(db)}.${sanitizeTopicPart(table)}`;
-      this.topics.set(id, topic);
+      tables.set(table, topic);
     }
     return topic;
   }

@@ -5,6 +5,7 @@ import type { TableFilter } from '../../route/table-filter.js';
 import type { Logger } from '../../logger.js';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { mysqlError } from '../mysql-error.js';
+import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 import type { MysqlEndpoint } from './server-check.js';
 import { TransactionAssembler, type RowsEventLike, type StreamObserver, type TableResolver } from './transaction-assembler.js';
 
@@ -27,7 +28,6 @@ export interface BinlogTailerOptions {
   logger: Logger;
   /** Events per batch at most, so one huge transaction streams in pieces. */
   maxBatchEvents?: number;
-  now?: () => number;
   /** Sees the stream in order (the snapshot's watermarks and windows). */
   observer?: StreamObserver | undefined;
 }
@@ -56,7 +56,6 @@ export class BinlogTailer {
       filter: options.filter,
       maxBatchEvents: options.maxBatchEvents ?? 500,
       emit: options.onBatch,
-      now: options.now ?? Date.now,
       serverId: options.sourceServerId,
       observer: options.observer,
     });
@@ -99,14 +98,7 @@ export class BinlogTailer {
   private open(signal?: AbortSignal): Promise<void> {
     const { endpoint, from } = this.options;
     const where = `${endpoint.host}:${endpoint.port}`;
-    const zongji = new ZongJi({
-      host: endpoint.host,
-      port: endpoint.port,
-      user: endpoint.user,
-      password: endpoint.password,
-      connectTimeout: endpoint.connectTimeout ?? 10_000,
-      ...this.options.rowOptions,
-    });
+    const zongji = new ZongJi({ ...mysqlConnectionOptions(endpoint), ...this.options.rowOptions });
     this.zongji = zongji;
     signal?.addEventListener('abort', () => void this.close(), { once: true });
 

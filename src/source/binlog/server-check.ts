@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { mysqlError } from '../mysql-error.js';
+import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 
 export interface MysqlEndpoint {
   host: string;
@@ -41,13 +42,7 @@ export async function checkServer(endpoint: MysqlEndpoint): Promise<ServerInfo> 
   const where = `${endpoint.host}:${endpoint.port}`;
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({
-      host: endpoint.host,
-      port: endpoint.port,
-      user: endpoint.user,
-      password: endpoint.password,
-      connectTimeout: endpoint.connectTimeout ?? 10_000,
-    });
+    conn = await mysql.createConnection(mysqlConnectionOptions(endpoint));
   } catch (err) {
     throw mysqlError(err, 'check the server settings', where);
   }

@@ -54,7 +54,6 @@ export interface TransactionAssemblerOptions {
   filter: TableFilter;
   maxBatchEvents: number;
   emit: (batch: SourceBatch) => void;
-  now: () => number;
   /** The source server's id, for `source.server_id` when events do not carry it. */
   serverId?: number;
   observer?: StreamObserver;

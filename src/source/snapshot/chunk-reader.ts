@@ -17,6 +17,7 @@ import { keysOf, type IndexPart } from './chunk-key.js';
 import { ChunkQuery, quoteName } from './chunk-query.js';
 import { checkCursor, rowKey, type KeyCursor } from './key-cursor.js';
 import type { SnapshotTable } from './snapshot-table.js';
+import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 
 export { rowKey, type KeyCursor } from './key-cursor.js';
 export type { SnapshotTable } from './snapshot-table.js';
@@ -252,11 +253,7 @@ export class ChunkReader {
 
   private async connect(): Promise<mysql.Connection> {
     const conn = await mysql.createConnection({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      user: this.endpoint.user,
-      password: this.endpoint.password,
-      connectTimeout: this.endpoint.connectTimeout ?? 10_000,
+      ...mysqlConnectionOptions(this.endpoint),
       ...ZONGJI_ROW_OPTIONS,
       charset: 'UTF8MB4_GENERAL_CI',
       // One statement per table shape is enough; the server's prepared-statement budget is global.

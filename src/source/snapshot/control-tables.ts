@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import type { MysqlEndpoint } from '../binlog/server-check.js';
 import { mysqlError } from '../mysql-error.js';
 import { CONTROL_SCHEMA } from '../binlog/transaction-assembler.js';
+import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 
 export const WATERMARKS_TABLE = 'watermarks';
 export const SIGNALS_TABLE = 'signals';
@@ -28,13 +29,7 @@ export class ControlTables {
 
   private connection(): Promise<mysql.Connection> {
     this.conn ??= (async () => {
-      const conn = await mysql.createConnection({
-        host: this.endpoint.host,
-        port: this.endpoint.port,
-        user: this.endpoint.user,
-        password: this.endpoint.password,
-        connectTimeout: this.endpoint.connectTimeout ?? 10_000,
-      });
+      const conn = await mysql.createConnection(mysqlConnectionOptions(this.endpoint));
       await conn.query(`CREATE DATABASE IF NOT EXISTS \`${CONTROL_SCHEMA}\``);
       await conn.query(
         `CREATE TABLE IF NOT EXISTS \`${CONTROL_SCHEMA}\`.\`${WATERMARKS_TABLE}\` (

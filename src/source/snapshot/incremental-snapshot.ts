@@ -82,16 +82,6 @@ export class IncrementalSnapshot implements StreamObserver {
     for (const id of tables) this.schedule(id);
   }
 
-  /** The progress including every chunk handed to the stream so far. */
-  get current(): SnapshotProgress {
-    return this.progress;
-  }
-
-  /** Resolves when every scheduled table is done (or the snapshot stopped). */
-  idle(): Promise<void> {
-    return this.queue.onIdle();
-  }
-
   close(): void {
     this.closed = true;
     if (this.reporter) clearInterval(this.reporter);

@@ -29,7 +29,6 @@ function assembler(maxBatchEvents = 100) {
     filter: new TableFilter(['shop.*']),
     maxBatchEvents,
     emit: (b) => batches.push(b),
-    now: () => 0,
     serverId: 1,
   });
   const feed = (e: RowsEventLike) => a.accept(e, () => ({ gtid: `0-1-${pos}`, file: 'binlog.000001', pos: pos++ }));
@@ -114,7 +113,6 @@ test('a control-table row lets the observer inject a batch at that exact point o
     filter: new TableFilter(['shop.*']),
     maxBatchEvents: 100,
     emit: (b) => batches.push(b),
-    now: () => 0,
     serverId: 1,
     observer: {
       watches: (db, table) => db === 'shop' && table === 'orders',
