@@ -17,10 +17,11 @@ import { ZONGJI_ROW_OPTIONS } from './source/schema/zongji-row-options.js';
 import type { TableResolver, RowsEventLike } from './source/binlog/transaction-assembler.js';
 import type { TableMapEvent } from '@vlasky/zongji';
 import { TRIBUTARY_VERSION } from './version.js';
-import { withRetry } from './with-retry.js';
 import { ChunkReader } from './source/snapshot/chunk-reader.js';
 import { ControlTables } from './source/snapshot/control-tables.js';
 import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
+import { readCurrentPosition } from './source/binlog/current-position.js';
+import { OutageLog } from './observe/outage-log.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
@@ -38,6 +39,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg) });
   const control = new ControlTables(endpoint);
   let server: ServerInfo | null = null;
+  const outages = new OutageLog(logger.child('outage'));
   return new Pipeline({
     name: config.name,
     logger,
@@ -49,33 +51,35 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       batchMaxMessages: config.kafka.batch_max_messages,
       retryMaxMs: config.kafka.retry_max_ms,
       compression: config.kafka.compression,
+      outages,
     }),
     encoder: new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION }),
     router: new TopicRouter(config.kafka.topic_prefix, config.routes),
     schemasTopic: config.kafka.schemas_topic,
     tombstones: config.kafka.tombstones,
     checkpointIntervalMs: config.checkpoint.interval_ms,
-    // Servers restart: unreachable ones are retried for retry_max_ms, with a warning each time.
-    preflight: () =>
-      withRetry(
-        async () => {
-          server = await checkServer(endpoint);
-          logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
-          await prepareSchemasTopic(kafka, config.kafka.schemas_topic);
-        },
-        {
-          maxMs: config.kafka.retry_max_ms,
-          onRetry: (err, attempt, delayMs) => logger.warn(`${err.message}; retrying in ${delayMs} ms`, { attempt }),
-        },
-      ),
+    checkpointRetryMaxMs: config.checkpoint.retry_max_ms,
+    outages,
+    currentPosition: () => {
+      const s = server;
+      if (!s) throw new Error('currentPosition() before preflight()');
+      return outages.retry('MySQL', () => readCurrentPosition(endpoint, s), { maxMs: config.source.retry_max_ms });
+    },
+    // Servers restart: unreachable ones are retried, each for its own retry_max_ms.
+    preflight: async () => {
+      server = await outages.retry('MySQL', () => checkServer(endpoint), { maxMs: config.source.retry_max_ms });
+      logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
+      await outages.retry('Kafka', () => prepareSchemasTopic(kafka, config.kafka.schemas_topic), { maxMs: config.kafka.retry_max_ms });
+    },
     snapshot: {
       mode: config.snapshot.mode,
-      prepare: () => control.prepare(),
+      prepare: () => outages.retry('MySQL', () => control.prepare(), { maxMs: config.source.retry_max_ms }),
       close: async () => {
         await reader.close();
         await control.close();
       },
-      listTables: async () => (await reader.listTables(filter)).map((t) => `${t.db}.${t.table}`),
+      listTables: async () =>
+        (await outages.retry('MySQL', () => reader.listTables(filter), { maxMs: config.source.retry_max_ms })).map((t) => `${t.db}.${t.table}`),
       open: (progress, onError) =>
         new IncrementalSnapshot({
           pipeline: config.name,
@@ -85,6 +89,8 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
           chunkSize: config.snapshot.chunk_size,
           parallelism: config.snapshot.parallelism,
           maxUnkeyedRows: config.snapshot.max_unkeyed_rows,
+          retryMaxMs: config.source.retry_max_ms,
+          outages,
           progress,
           onError,
         }),
@@ -102,6 +108,8 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
         onBatch: handlers.onBatch,
         onError: handlers.onError,
         logger: logger.child('binlog'),
+        retryMaxMs: config.source.retry_max_ms,
+        outages,
       }),
   });
 }

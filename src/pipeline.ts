@@ -11,8 +11,12 @@ import { TributaryError, asTributaryError } from './errors/tributary-error.js';
 import type { StreamObserver } from './source/binlog/transaction-assembler.js';
 import { snapshotPending, type SnapshotProgress } from './model/snapshot-progress.js';
 import { planSnapshot } from './source/snapshot/plan-snapshot.js';
+import type { OutageLog } from './observe/outage-log.js';
 
 const IDLE_SAVE_MS = 60_000;
+/** How long a graceful stop keeps trying to write its final checkpoint. */
+const FINAL_SAVE_MS = 30_000;
+const STORE = 'checkpoint store';
 
 /** What the pipeline needs of a streaming source; BinlogTailer is one. */
 export interface StreamingSource {
@@ -32,8 +36,14 @@ export interface PipelineParts {
   schemasTopic: string;
   tombstones: boolean;
   checkpointIntervalMs: number;
-  /** Builds the streaming source from the stored position; its batches go to `handlers`. */
-  openSource(from: Position | null, handlers: SourceHandlers, observer?: StreamObserver): StreamingSource;
+  /** How long the checkpoint store may fail (loads retried, saves skipped) before the pipeline stops. */
+  checkpointRetryMaxMs: number;
+  /** Reports outages once as they begin and once as they end. */
+  outages: OutageLog;
+  /** The server's binlog end now: where a first start begins (see begin()). */
+  currentPosition(): Promise<Position>;
+  /** Builds the streaming source from a position; its batches go to `handlers`. */
+  openSource(from: Position, handlers: SourceHandlers, observer?: StreamObserver): StreamingSource;
   /** The snapshot, when the pipeline has one (see SnapshotParts). */
   snapshot?: SnapshotParts;
   /** Checks run before streaming (server settings, ...). */
@@ -43,8 +53,6 @@ export interface PipelineParts {
 
 /** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
 export interface SnapshotSource extends StreamObserver {
-  /** Replaces the progress before start() (a first start's plan). */
-  plan(progress: SnapshotProgress): void;
   start(tables: readonly string[]): void;
   close(): void;
 }
@@ -86,7 +94,6 @@ export class Pipeline {
   private stopRequested: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private backpressure = false;
-  private planPending = false;
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
 
@@ -111,20 +118,25 @@ export class Pipeline {
     let timer: NodeJS.Timeout | null = null;
     try {
       await this.parts.preflight?.();
-      const checkpoint = await store.load();
+      const checkpoint = await this.retryStore(() => store.load(), signal);
       await sink.start();
       await this.parts.snapshot?.prepare();
-      try {
-        await this.startStreaming(checkpoint?.position ?? null, checkpoint ? ((checkpoint.snapshot as SnapshotProgress | undefined) ?? null) : undefined, signal);
-      } catch (err) {
-        const purged = err instanceof TributaryError && err.code === 'MYSQL_POSITION_PURGED';
-        if (!purged || this.parts.snapshot?.mode !== 'when_needed') throw err;
-        this.log.warn(`${err.message}; snapshot.mode = "when_needed": taking a new snapshot from the current end of the binlog`);
-        this.snapshot?.close();
-        await this.source?.close();
-        await this.startStreaming(null, undefined, signal);
+      if (!checkpoint) {
+        await this.begin(signal);
+      } else {
+        try {
+          this.log.info(`resuming from ${positionToString(checkpoint.position)}`);
+          await this.startStreaming(checkpoint.position, (checkpoint.snapshot as SnapshotProgress | undefined) ?? null, signal);
+        } catch (err) {
+          const purged = err instanceof TributaryError && err.code === 'MYSQL_POSITION_PURGED';
+          if (!purged || this.parts.snapshot?.mode !== 'when_needed') throw err;
+          this.log.warn(`${err.message}; snapshot.mode = "when_needed": taking a new snapshot from the current end of the binlog`);
+          this.snapshot?.close();
+          await this.source?.close();
+          await this.begin(signal);
+        }
       }
-      timer = setInterval(() => void this.persist().catch((err: unknown) => this.fail(asTributaryError(err, 'CHECKPOINT_WRITE'))), this.parts.checkpointIntervalMs);
+      timer = setInterval(() => void this.persist().catch((err: unknown) => this.saveFailed(err)), this.parts.checkpointIntervalMs);
       if (!signal.aborted) await stopped;
     } catch (err) {
       this.failure ??= asTributaryError(err);
@@ -137,49 +149,75 @@ export class Pipeline {
   }
 
   /**
-   * Opens the stream at `from` and starts the snapshot work. `progress` undefined means
-   * there is no checkpoint: a first start, which snapshots every table unless mode is never.
-   * The tables are listed only once the stream runs, so a table created meanwhile is in
-   * the stream, the snapshot or both, never in neither.
+   * A start without a checkpoint: take the binlog's end, list the tables to snapshot, and
+   * save both as the first checkpoint before the stream opens there. A kill at any moment
+   * after this finds a checkpoint at or before every published message, with the tables
+   * still to snapshot. The tables are listed after the position is taken, so a table
+   * created meanwhile is in the stream, the snapshot or both, never in neither.
    */
-  private async startStreaming(from: Position | null, progress: SnapshotProgress | null | undefined, signal: AbortSignal): Promise<void> {
+  private async begin(signal: AbortSignal): Promise<void> {
     const snap = this.parts.snapshot;
+    const from = await this.parts.currentPosition();
+    const plan = snap && snap.mode !== 'never' ? planSnapshot(await snap.listTables(), this.now()) : null;
+    const first: Checkpoint = { pipeline: this.parts.name, position: from, updatedAt: new Date(this.now()).toISOString() };
+    if (plan) first.snapshot = plan;
+    await this.retryStore(() => this.parts.store.save(first), signal);
     this.saved = from;
-    this.window = new AckWindow(from, progress ?? null);
-    this.log.info(from ? `resuming from ${positionToString(from)}` : 'starting at the current end of the binlog');
-    this.snapshot = snap?.open(progress ?? null, (err) => this.fail(err)) ?? null;
+    this.savedAt = this.now();
+    this.log.info(`starting at the current end of the binlog, ${positionToString(from)} (saved as the first checkpoint)`);
+    await this.startStreaming(from, plan, signal);
+  }
+
+  /** Opens the stream at `from` and resumes (or starts) the snapshot of the tables `progress` has pending. */
+  private async startStreaming(from: Position, progress: SnapshotProgress | null, signal: AbortSignal): Promise<void> {
+    this.saved = from;
+    this.window = new AckWindow(from, progress);
+    this.snapshot = this.parts.snapshot?.open(progress, (err) => this.fail(err)) ?? null;
     this.source = this.parts.openSource(
       from,
       { onBatch: (batch) => this.handle(batch), onError: (err) => this.fail(err) },
       this.snapshot ?? undefined,
     );
-    const firstSnapshot = snap !== undefined && progress === undefined && snap.mode !== 'never';
-    // Until the plan is in the window no checkpoint may be saved: it would record a
-    // position past the start without the tables still to snapshot.
-    this.planPending = firstSnapshot;
     await this.source.start(signal);
-    if (!snap || !this.snapshot) return;
-    let tables = snapshotPending(progress);
-    if (firstSnapshot) {
-      tables = await snap.listTables();
-      // The plan goes into the first checkpoint, so a crash before any chunk is
-      // delivered still remembers which tables remain.
-      const plan = planSnapshot(tables, (this.parts.now ?? Date.now)());
-      this.window.seedProgress(plan);
-      this.snapshot.plan(plan);
-      this.planPending = false;
-    }
-    if (tables.length > 0) {
+    const tables = snapshotPending(progress);
+    if (this.snapshot && tables.length > 0) {
       this.log.info(`snapshot of ${tables.length} table(s): ${tables.join(', ')}`);
       this.snapshot.start(tables);
     }
+  }
+
+  /** Retries a checkpoint store call through an outage of at most checkpointRetryMaxMs. */
+  private retryStore<T>(op: () => Promise<T>, signal?: AbortSignal, maxMs = this.parts.checkpointRetryMaxMs): Promise<T> {
+    return this.parts.outages.retry(STORE, op, { maxMs, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * A timer's save failed. The data keeps flowing (a later save covers it); only an outage
+   * longer than checkpointRetryMaxMs, or an error no retry can fix, stops the pipeline.
+   */
+  private saveFailed(err: unknown): void {
+    const e = asTributaryError(err, 'CHECKPOINT_WRITE');
+    if (!e.retriable) return this.fail(e);
+    const lasted = this.parts.outages.failing(STORE, e, this.parts.checkpointRetryMaxMs);
+    if (lasted <= this.parts.checkpointRetryMaxMs) return;
+    this.fail(
+      new TributaryError(`the checkpoint could not be saved for ${Math.round(lasted / 1000)} s (checkpoint.retry_max_ms): ${e.message}`, {
+        code: e.code,
+        fix: e.fix ?? 'make the checkpoint store reachable, or raise checkpoint.retry_max_ms',
+        cause: e,
+      }),
+    );
+  }
+
+  private now(): number {
+    return (this.parts.now ?? Date.now)();
   }
 
   /** Source -> route -> encode -> sink for one batch; never awaits. */
   private handle(batch: SourceBatch): void {
     if (this.failure) return;
     const { encoder, router, sink, tombstones } = this.parts;
-    const now = (this.parts.now ?? Date.now)();
+    const now = this.now();
     const messages: OutboundMessage[] = [];
     try {
       const events: ChangeEvent[] = batch.events;
@@ -251,10 +289,9 @@ export class Pipeline {
   }
 
   private async persistNow(final: boolean): Promise<void> {
-    if (this.planPending) return;
     const position = this.window.committed;
     if (!position || position === this.saved) return;
-    const now = (this.parts.now ?? Date.now)();
+    const now = this.now();
     if (!final && !this.dataAcked && now - this.savedAt < IDLE_SAVE_MS) return;
     const progress = this.window.progress;
     const checkpoint: Checkpoint = { pipeline: this.parts.name, position, updatedAt: new Date(now).toISOString() };
@@ -267,6 +304,7 @@ export class Pipeline {
       this.dataAcked = true;
       throw err;
     }
+    this.parts.outages.recovered(STORE);
     this.saved = position;
     this.savedAt = now;
     this.log.debug(`checkpoint at ${positionToString(position)}`);
@@ -286,7 +324,7 @@ export class Pipeline {
     await this.source?.close().catch(() => undefined);
     await sink.flush().catch(() => undefined);
     try {
-      await this.persist(true);
+      await this.retryStore(() => this.persist(true), undefined, Math.min(FINAL_SAVE_MS, this.parts.checkpointRetryMaxMs));
       if (this.saved) this.log.info(`stopped; checkpoint at ${positionToString(this.saved)}`);
     } catch (err) {
       this.failure ??= asTributaryError(err, 'CHECKPOINT_WRITE');

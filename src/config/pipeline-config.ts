@@ -53,6 +53,7 @@ const source = z.strictObject({
   include: list(tableGlob(), 'db.table globs').default(['*.*']),
   exclude: list(tableGlob(), 'db.table globs').default([]),
   connect_timeout_ms: int(1, MAX_MS).default(10_000),
+  retry_max_ms: int(0, MAX_MS).default(300_000),
 }, table('[source]'));
 
 const kafka = z.strictObject({
@@ -76,6 +77,7 @@ const route = z.strictObject({
 const checkpoint = z.strictObject({
   store: oneOf(['kafka', 'mysql', 'file'] as const).default('kafka'),
   interval_ms: int(1, MAX_MS).default(1_000),
+  retry_max_ms: int(0, MAX_MS).default(300_000),
   topic: topicName().default('_tributary_checkpoints'),
   path: nonEmpty('a file path').optional(),
 }, table('[checkpoint]'));

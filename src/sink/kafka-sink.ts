@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { CompressionTypes, Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import { TributaryError } from '../errors/tributary-error.js';
 import type { Logger } from '../logger.js';
-import { withRetry } from '../with-retry.js';
+import type { OutageLog } from '../observe/outage-log.js';
 import { kafkaError } from './kafka-error.js';
 
 /** One record for Kafka. A null value is a tombstone. */
@@ -22,6 +22,8 @@ export interface KafkaSinkOptions {
   /** How long one failing request is retried before the sink fails for good. */
   retryMaxMs: number;
   compression: 'none' | 'gzip';
+  /** Told when produce requests start failing and when they work again. */
+  outages: OutageLog;
   signal?: AbortSignal;
 }
 
@@ -144,7 +146,8 @@ export class KafkaSink {
     const request = this.take();
     if (request.count === 0) return;
     try {
-      await withRetry(
+      await this.options.outages.retry(
+        'Kafka',
         async () => {
           try {
             await this.producer.sendBatch({
@@ -156,12 +159,7 @@ export class KafkaSink {
             throw kafkaError(err, 'produce to Kafka');
           }
         },
-        {
-          maxMs: this.options.retryMaxMs,
-          signal: this.options.signal,
-          onRetry: (err, attempt, delayMs) =>
-            this.options.logger.warn(`produce failed, retrying in ${delayMs} ms`, { attempt, error: err.message }),
-        },
+        { maxMs: this.options.retryMaxMs, ...(this.options.signal ? { signal: this.options.signal } : {}) },
       );
     } catch (err) {
       this.fail(err instanceof TributaryError ? err : kafkaError(err, 'produce to Kafka'));

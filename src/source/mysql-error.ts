@@ -42,7 +42,9 @@ export function mysqlError(err: unknown, doing: string, where: string): Tributar
   }
   const network =
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT/.test(code) ||
-    errno === 2002 || errno === 2003 || errno === 2013 || errno === 1053 || errno === 1927;
+    errno === 2002 || errno === 2003 || errno === 2013 || errno === 1053 || errno === 1927 ||
+    // zongji's own words when its metadata connection died with the server.
+    /Control connection unavailable|Connection lost|closed state/i.test(message);
   if (network) {
     return new TributaryError(`cannot reach MySQL at ${where} to ${doing}: ${message || code}`, {
       code: 'MYSQL_CONNECT',

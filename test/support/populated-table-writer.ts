@@ -21,6 +21,12 @@ export interface PopulatedTableWriterOptions {
   /** Pause between transactions, to leave the pipeline some CPU. */
   pauseMs?: number;
   seed?: number;
+  /**
+   * Opens a new connection when the server went away (a restart under test): the writer
+   * then waits and goes on instead of failing. A transaction cut off mid-commit may or may
+   * not have committed; the table stays the truth to compare with.
+   */
+  reconnect?: () => Promise<mysql.Connection>;
 }
 
 export class PopulatedTableWriter {
@@ -30,7 +36,7 @@ export class PopulatedTableWriter {
   inserts = 0;
   updates = 0;
   deletes = 0;
-  private readonly conn: mysql.Connection;
+  private conn: mysql.Connection;
   private readonly table: string;
   private readonly options: PopulatedTableWriterOptions;
   private readonly random: () => number;
@@ -101,13 +107,31 @@ export class PopulatedTableWriter {
     this.loop ??= (async () => {
       try {
         while (!this.stopping) {
-          await this.step();
+          try {
+            await this.step();
+          } catch (err) {
+            if (!this.options.reconnect || !(err as { fatal?: boolean }).fatal) throw err;
+            await this.reopen();
+          }
           if (this.options.pauseMs) await new Promise((r) => setTimeout(r, this.options.pauseMs));
         }
       } catch (err) {
         this.failure = err;
       }
     })();
+  }
+
+  /** Retries opening a connection until the server is back (or stop()). */
+  private async reopen(): Promise<void> {
+    this.conn.destroy();
+    while (!this.stopping) {
+      try {
+        this.conn = await this.options.reconnect!();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   /** Resolves once `count` transactions are committed in total. */

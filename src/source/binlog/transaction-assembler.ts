@@ -82,6 +82,18 @@ export class TransactionAssembler {
     this.serverId = options.serverId ?? 0;
   }
 
+  /**
+   * Forgets the transaction in progress (a lost connection): the stream is read again from
+   * the last commit, so its events will come again from its beginning.
+   */
+  reset(): void {
+    this.batch = [];
+    this.gtid = null;
+    this.txnStart = null;
+    this.totalOrder = 0;
+    this.tableOrder.clear();
+  }
+
   /** Takes one event; `position` reads the resume point at this event (cheap, only called at boundaries). */
   accept(event: RowsEventLike, position: () => Position): void {
     switch (event.getEventName()) {

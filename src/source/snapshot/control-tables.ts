@@ -64,6 +64,7 @@ export class ControlTables {
         [pipeline, slot, chunk, kind],
       );
     } catch (err) {
+      this.dropIfBroken(err, conn);
       throw mysqlError(err, 'write a snapshot watermark', this.where());
     }
   }
@@ -77,8 +78,16 @@ export class ControlTables {
         [pipeline, kind, payload],
       );
     } catch (err) {
+      this.dropIfBroken(err, conn);
       throw mysqlError(err, 'write a signal', this.where());
     }
+  }
+
+  /** A connection the server dropped (a restart) is replaced on the next call. */
+  private dropIfBroken(err: unknown, conn: mysql.Connection): void {
+    if (!(err as { fatal?: boolean }).fatal) return;
+    this.conn = null;
+    conn.destroy();
   }
 
   async close(): Promise<void> {

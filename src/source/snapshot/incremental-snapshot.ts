@@ -9,6 +9,7 @@ import type { ChunkReader, KeyCursor, SnapshotTable } from './chunk-reader.js';
 import { SIGNALS_TABLE, WATERMARKS_TABLE, type ControlTables } from './control-tables.js';
 import { SnapshotWindow } from './snapshot-window.js';
 import { formatReport, reportProgress } from './progress-report.js';
+import type { OutageLog } from '../../observe/outage-log.js';
 
 export interface IncrementalSnapshotOptions {
   pipeline: string;
@@ -19,6 +20,9 @@ export interface IncrementalSnapshotOptions {
   /** Tables snapshotted at once; also the bound on chunks held in memory. */
   parallelism: number;
   maxUnkeyedRows: number;
+  /** How long a MySQL outage is retried before the snapshot gives up (source.retry_max_ms). */
+  retryMaxMs: number;
+  outages: OutageLog;
   /** Progress from the checkpoint (tables still to finish), or null. */
   progress: SnapshotProgress | null;
   /** Told when the snapshot cannot go on; the pipeline stops. */
@@ -56,6 +60,7 @@ export class IncrementalSnapshot implements StreamObserver {
   private closed = false;
   private readonly scheduled = new Set<string>();
   private reporter: NodeJS.Timeout | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(options: IncrementalSnapshotOptions) {
     this.options = options;
@@ -72,11 +77,6 @@ export class IncrementalSnapshot implements StreamObserver {
     }
   }
 
-  /** Replaces the progress before start(): a first start's plan. */
-  plan(progress: SnapshotProgress): void {
-    this.progress = progress;
-  }
-
   /** Snapshots the given tables (`db.table`), or resumes those the progress has unfinished. */
   start(tables: readonly string[]): void {
     for (const id of tables) this.schedule(id);
@@ -84,6 +84,7 @@ export class IncrementalSnapshot implements StreamObserver {
 
   close(): void {
     this.closed = true;
+    this.stopping.abort();
     if (this.reporter) clearInterval(this.reporter);
     this.reporter = null;
     this.queue.clear();
@@ -129,6 +130,15 @@ export class IncrementalSnapshot implements StreamObserver {
 
   // --- the work ---
 
+  /**
+   * One step of the snapshot, retried through a MySQL outage. Every step may run twice:
+   * a watermark is an upsert of this chunk's id, and a chunk read again between its two
+   * watermarks is still exactly what the watermarks promise.
+   */
+  private step<T>(op: () => Promise<T>): Promise<T> {
+    return this.options.outages.retry('MySQL (snapshot)', op, { maxMs: this.options.retryMaxMs, signal: this.stopping.signal });
+  }
+
   private schedule(id: string): void {
     if (this.closed || this.scheduled.has(id)) return;
     const existing = this.progress.tables[id];
@@ -158,7 +168,7 @@ export class IncrementalSnapshot implements StreamObserver {
 
   private async snapshotTable(id: string, slot: number, fresh: boolean): Promise<void> {
     const dot = id.indexOf('.');
-    const t = await this.options.reader.describe(id.slice(0, dot), id.slice(dot + 1));
+    const t = await this.step(() => this.options.reader.describe(id.slice(0, dot), id.slice(dot + 1)));
     const now = this.options.now ?? Date.now;
     if (fresh) {
       this.setTable(id, { cursor: null, rows: 0, total: t.estimatedRows, startedAt: new Date(now()).toISOString(), done: false });
@@ -168,6 +178,7 @@ export class IncrementalSnapshot implements StreamObserver {
     this.log.info(`${fresh ? 'snapshotting' : 'resuming snapshot of'} ${id} (~${t.estimatedRows} rows, key: ${t.chunkKey.join(', ') || 'none'})`);
     if (t.chunkKey.length === 0) await this.snapshotUnkeyed(id, slot, t);
     else await this.snapshotKeyed(id, slot, t);
+    if (this.closed) return;
     const p = this.progress.tables[id]!;
     this.log.info(`snapshot of ${id} done: ${p.rows} rows`);
   }
@@ -182,13 +193,13 @@ export class IncrementalSnapshot implements StreamObserver {
       if (this.closed) return;
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, t.chunkKey);
-      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'low');
-      const read = await reader.readChunk(t, cursor, chunkSize);
+      await this.watermark(slot, chunk, 'low');
+      const read = await this.step(() => reader.readChunk(t, cursor, chunkSize));
       // A full chunk may still be the last: one more key decides the `last` marker.
-      const last = read.rows.length < chunkSize || (await reader.readChunk(t, read.last, 1)).rows.length === 0;
+      const last = read.rows.length < chunkSize || (await this.step(() => reader.readChunk(t, read.last, 1))).rows.length === 0;
       const end = read.last ?? cursor;
       this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, end, last));
-      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'high');
+      await this.watermark(slot, chunk, 'high');
       await previous;
       previous = delivered;
       cursor = end;
@@ -198,7 +209,7 @@ export class IncrementalSnapshot implements StreamObserver {
 
   private async snapshotUnkeyed(id: string, slot: number, t: SnapshotTable): Promise<void> {
     const { reader, maxUnkeyedRows } = this.options;
-    const count = await reader.countRows(t);
+    const count = await this.step(() => reader.countRows(t));
     if (count > maxUnkeyedRows) {
       throw new TributaryError(`${id} has no primary key and no unique NOT NULL index, and ${count} rows: more than snapshot.max_unkeyed_rows (${maxUnkeyedRows}) to read in one pass`, {
         code: 'SNAPSHOT',
@@ -210,8 +221,8 @@ export class IncrementalSnapshot implements StreamObserver {
       if (this.closed) return;
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, []);
-      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'low');
-      const rows = await reader.readAll(t);
+      await this.watermark(slot, chunk, 'low');
+      const rows = await this.step(() => reader.readAll(t));
       // Without a key, a change during the read cannot be matched to a row: read again.
       let retry = false;
       this.window.fill(chunk, (changed) => {
@@ -221,7 +232,7 @@ export class IncrementalSnapshot implements StreamObserver {
         }
         return this.chunkEvents(id, t, rows, null, changed, null, true);
       });
-      await this.options.control.watermark(this.options.pipeline, slot, chunk, 'high');
+      await this.watermark(slot, chunk, 'high');
       await delivered;
       if (!retry) return;
       this.log.warn(`${id} changed while it was read without a key; reading again (attempt ${attempt + 1})`);
@@ -230,6 +241,10 @@ export class IncrementalSnapshot implements StreamObserver {
       code: 'SNAPSHOT',
       fix: `add a primary key to ${id} or run the snapshot when it is quiet (tributary snapshot --tables ${id})`,
     });
+  }
+
+  private watermark(slot: number, chunk: string, kind: 'low' | 'high'): Promise<void> {
+    return this.step(() => this.options.control.watermark(this.options.pipeline, slot, chunk, kind));
   }
 
   /** Builds the chunk's `r` events at the high watermark, leaving out keys the binlog changed meanwhile. */

@@ -35,9 +35,13 @@ export class SnapshotWindow {
 
   /** Registers a chunk; the promise resolves once its rows were handed to the stream. */
   expect(chunk: string, table: string, keyColumns: readonly string[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const delivered = new Promise<void>((resolve, reject) => {
       this.chunks.set(chunk, { table, keyColumns, open: false, keys: new Set(), anyChange: false, build: null, resolve, reject });
     });
+    // The snapshot awaits this only after its next read; a stop (abortAll) that rejects it
+    // before then must not surface as an unhandled rejection, which ends the process.
+    delivered.catch(() => undefined);
+    return delivered;
   }
 
   /** Supplies the chunk's rows (as a builder), before its high watermark is written. */

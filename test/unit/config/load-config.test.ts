@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       include: ['shop.*'],
       exclude: [],
       connect_timeout_ms: 10000,
+      retry_max_ms: 300000,
     });
     assert.deepEqual(c.kafka.brokers, ['127.0.0.1:19092']);
     assert.equal(c.kafka.client_id, 'tributary-shop');

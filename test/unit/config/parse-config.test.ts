@@ -38,6 +38,7 @@ describe('parseConfig', () => {
         include: ['*.*'],
         exclude: [],
         connect_timeout_ms: 10000,
+        retry_max_ms: 300000,
       },
       kafka: {
         brokers: ['127.0.0.1:9092'],
@@ -54,6 +55,7 @@ describe('parseConfig', () => {
       checkpoint: {
         store: 'kafka',
         interval_ms: 1000,
+        retry_max_ms: 300000,
         topic: '_tributary_checkpoints',
         path: './.tributary/shop.checkpoint.json',
       },
@@ -69,7 +71,7 @@ describe('parseConfig', () => {
     );
     assert.equal(c.kafka.client_id, 'me');
     assert.equal(c.kafka.topic_prefix, 'p');
-    assert.deepEqual(c.checkpoint, { store: 'file', interval_ms: 1000, topic: '_tributary_checkpoints', path: '/var/lib/t/cp.json' });
+    assert.deepEqual(c.checkpoint, { store: 'file', interval_ms: 1000, retry_max_ms: 300000, topic: '_tributary_checkpoints', path: '/var/lib/t/cp.json' });
     assert.deepEqual(c.routes, [
       { match: 'shop.orders_*', topic: 'shop.orders' },
       { match: '*.*', topic: 'all' },

@@ -10,6 +10,7 @@ import kafkajs, { CompressionTypes, type Kafka, type ProducerBatch, type Produce
 import { KafkaSink, type KafkaSinkOptions, type OutboundMessage } from '../../../src/sink/kafka-sink.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
 import type { Logger } from '../../../src/logger.js';
+import { OutageLog } from '../../../src/observe/outage-log.js';
 
 // kafkajs spreads its error classes into module.exports, which Node cannot see as named ESM exports.
 const { KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
@@ -106,6 +107,7 @@ function makeSink(options: Partial<Omit<KafkaSinkOptions, 'kafka' | 'logger'>> =
     batchMaxMessages: 100,
     retryMaxMs: 5_000,
     compression: 'none',
+    outages: new OutageLog(logger),
     ...options,
   });
   return { sink, producer, producerConfigs, logger };
@@ -354,7 +356,9 @@ describe('KafkaSink', () => {
     producer.ack(1);
     await sent.promise;
     assert.equal(sink.pendingMessages, 0);
-    assert.equal(logger.lines.filter((l) => l.startsWith('warn produce failed, retrying')).length, 1, logger.lines.join('\n'));
+    // One line as the outage begins and one as it ends, however many retries in between.
+    assert.equal(logger.lines.filter((l) => l.startsWith('warn Kafka unavailable: could not produce to Kafka')).length, 1, logger.lines.join('\n'));
+    assert.equal(logger.lines.filter((l) => /^info Kafka available again after [\d.]+ s \(1 failed attempt/.test(l)).length, 1, logger.lines.join('\n'));
     await sink.flush();
     // The sink is still healthy.
     const next = watch(sink.send(msgs('t', 'm3')));
