@@ -127,6 +127,8 @@ function tableResolver(cache: TableSchemaCache): TableResolver {
       if (!schema) throw new Error(`no table map seen for ${db}.${table}`);
       return cache.decoderFor(schema);
     },
+    lookup: (db, table) => cache.get(db, table),
+    forget: (db, table) => cache.forget(db, table),
   };
 }
 

@@ -185,7 +185,7 @@ export class Pipeline {
       const events: ChangeEvent[] = batch.events;
       for (let i = 0; i < events.length; i++) {
         const event = events[i]!;
-        if (event.schema.primaryKey.length === 0) this.warnKeyless(event);
+        if (event.schema.primaryKey.length === 0 && event.op !== 't') this.warnKeyless(event);
         const topic = router.topicFor(event.source.db, event.source.table);
         const encoded = encoder.encode(event, now);
         messages.push({ topic, key: encoded.key, value: encoded.value });

@@ -58,6 +58,7 @@ export class BinlogTailer {
       emit: options.onBatch,
       serverId: options.sourceServerId,
       observer: options.observer,
+      info: (message) => options.logger.info(message),
     });
   }
 
