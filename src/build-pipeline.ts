@@ -6,7 +6,8 @@ import { TableFilter } from './route/table-filter.js';
 import { TopicRouter } from './route/topic-router.js';
 import { EnvelopeEncoder } from './encode/envelope-encoder.js';
 import { KafkaSink } from './sink/kafka-sink.js';
-import { ensureCompactedTopic } from './sink/compacted-topic.js';
+import { ensureCompactedTopic, readTopicToEnd } from './sink/compacted-topic.js';
+import { TruncateDeletes } from './truncate-deletes.js';
 import { kafkaError } from './sink/kafka-error.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
@@ -38,6 +39,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg) });
   const control = new ControlTables(endpoint);
   let server: ServerInfo | null = null;
+  const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
   return new Pipeline({
     name: config.name,
     logger,
@@ -51,10 +53,24 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       compression: config.kafka.compression,
     }),
     encoder: new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION }),
-    router: new TopicRouter(config.kafka.topic_prefix, config.routes),
+    router,
     schemasTopic: config.kafka.schemas_topic,
     tombstones: config.kafka.tombstones,
     checkpointIntervalMs: config.checkpoint.interval_ms,
+    truncateDeletes:
+      config.kafka.truncate_handling === 'deletes'
+        ? (hooks) =>
+            new TruncateDeletes(
+              {
+                readTopic: (topic, onRecord) => readWholeTopic(kafka, topic, onRecord),
+                schemasTopic: config.kafka.schemas_topic,
+                topicFor: (db, table) => router.topicFor(db, table),
+                tombstones: config.kafka.tombstones,
+                logger: logger.child('truncate'),
+              },
+              hooks,
+            )
+        : undefined,
     // Servers restart: unreachable ones are retried for retry_max_ms, with a warning each time.
     preflight: () =>
       withRetry(
@@ -114,6 +130,20 @@ async function prepareSchemasTopic(kafka: Kafka, topic: string): Promise<void> {
     await ensureCompactedTopic(admin, topic, 'schemas');
   } catch (err) {
     throw kafkaError(err, 'connect to Kafka and prepare the schemas topic');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Every record of a topic up to its current end; a topic that does not exist has none. */
+async function readWholeTopic(kafka: Kafka, topic: string, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return;
+    await readTopicToEnd(kafka, admin, topic, onRecord);
+  } catch (err) {
+    throw kafkaError(err, `read topic ${topic} to find its live keys`);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

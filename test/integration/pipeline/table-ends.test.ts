@@ -154,3 +154,50 @@ test('a TRUNCATE while the table is snapshotted leaves no stale row in the topic
     await pipeline.stop();
   }
 });
+
+test('truncate_handling = "deletes": one delete and tombstone per live key, read from the topic, then later changes in order', { timeout: 60_000 }, async (t) => {
+  const { db, kafka, cfg } = await setup(t, 't_trdel', { kafka: { truncate_handling: 'deletes' } });
+  await db.conn.query('CREATE TABLE items (id INT PRIMARY KEY, v INT NOT NULL)');
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query('INSERT INTO items VALUES (1, 1), (2, 2), (3, 3), (4, 4)');
+    await db.conn.query('DELETE FROM items WHERE id = 2');
+    await db.conn.query('UPDATE items SET v = 30 WHERE id = 3');
+    await db.conn.query('TRUNCATE items');
+    const truncated = await lastGtid(db);
+    await db.conn.query('INSERT INTO items VALUES (5, 5), (1, 10)');
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    const got = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('items')]);
+    assert.deepEqual(got.map(summary), [
+      ['c', { id: 1 }, null, { id: 1, v: 1 }],
+      ['c', { id: 2 }, null, { id: 2, v: 2 }],
+      ['c', { id: 3 }, null, { id: 3, v: 3 }],
+      ['c', { id: 4 }, null, { id: 4, v: 4 }],
+      ['d', { id: 2 }, { id: 2, v: 2 }, null],
+      ['tombstone', { id: 2 }, null, null],
+      ['u', { id: 3 }, { id: 3, v: 3 }, { id: 3, v: 30 }],
+      ['d', { id: 1 }, { id: 1, v: 1 }, null],
+      ['tombstone', { id: 1 }, null, null],
+      ['d', { id: 3 }, { id: 3, v: 30 }, null],
+      ['tombstone', { id: 3 }, null, null],
+      ['d', { id: 4 }, { id: 4, v: 4 }, null],
+      ['tombstone', { id: 4 }, null, null],
+      ['c', { id: 5 }, null, { id: 5, v: 5 }],
+      ['c', { id: 1 }, null, { id: 1, v: 10 }],
+    ]);
+    const deletes = got.slice(7, 13).filter((r) => r.value);
+    assert.deepEqual(deletes.map((r) => [r.value!.source.query, r.value!.source.gtid, r.value!.source.row, r.value!.transaction?.total_order]), [
+      ['TRUNCATE items', truncated, 0, 1n],
+      ['TRUNCATE items', truncated, 1, 2n],
+      ['TRUNCATE items', truncated, 2, 3n],
+    ]);
+    // A consumer of the compacted topic (newest record per key) ends with the table's rows.
+    const compacted = new Map<string, PositionedRecord>();
+    for (const r of got) compacted.set(JSON.stringify(r.key), r);
+    const live = [...compacted.values()].filter((r) => r.value).map((r) => r.value!.after!);
+    assert.deepEqual(sorted(live), await tableRows(db.conn, 'SELECT * FROM items ORDER BY id'));
+    assert.match(pipeline.logs.join(''), new RegExp(`${db.name}\\.items ended \\(TRUNCATE items\\): 3 delete\\(s\\) for the live keys`));
+  } finally {
+    await pipeline.stop();
+  }
+});
