@@ -6,7 +6,8 @@ import { TableFilter } from './route/table-filter.js';
 import { TopicRouter } from './route/topic-router.js';
 import { EnvelopeEncoder } from './encode/envelope-encoder.js';
 import { KafkaSink } from './sink/kafka-sink.js';
-import { ensureCompactedTopic } from './sink/compacted-topic.js';
+import { ensureCompactedTopic, readTopicToEnd } from './sink/compacted-topic.js';
+import { TruncateDeletes } from './truncate-deletes.js';
 import { kafkaError } from './sink/kafka-error.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
@@ -40,6 +41,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const control = new ControlTables(endpoint);
   let server: ServerInfo | null = null;
   const outages = new OutageLog(logger.child('outage'));
+  const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
   return new Pipeline({
     name: config.name,
     logger,
@@ -54,7 +56,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       outages,
     }),
     encoder: new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION }),
-    router: new TopicRouter(config.kafka.topic_prefix, config.routes),
+    router,
     schemasTopic: config.kafka.schemas_topic,
     tombstones: config.kafka.tombstones,
     checkpointIntervalMs: config.checkpoint.interval_ms,
@@ -71,6 +73,20 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
       await outages.retry('Kafka', () => prepareSchemasTopic(kafka, config.kafka.schemas_topic), { maxMs: config.kafka.retry_max_ms });
     },
+    truncateDeletes:
+      config.kafka.truncate_handling === 'deletes'
+        ? (hooks) =>
+            new TruncateDeletes(
+              {
+                readTopic: (topic, onRecord) => readWholeTopic(kafka, topic, onRecord),
+                schemasTopic: config.kafka.schemas_topic,
+                topicFor: (db, table) => router.topicFor(db, table),
+                tombstones: config.kafka.tombstones,
+                logger: logger.child('truncate'),
+              },
+              hooks,
+            )
+        : undefined,
     snapshot: {
       mode: config.snapshot.mode,
       prepare: () => outages.retry('MySQL', () => control.prepare(), { maxMs: config.source.retry_max_ms }),
@@ -127,6 +143,20 @@ async function prepareSchemasTopic(kafka: Kafka, topic: string): Promise<void> {
   }
 }
 
+/** Every record of a topic up to its current end; a topic that does not exist has none. */
+async function readWholeTopic(kafka: Kafka, topic: string, onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return;
+    await readTopicToEnd(kafka, admin, topic, onRecord);
+  } catch (err) {
+    throw kafkaError(err, `read topic ${topic} to find its live keys`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 function tableResolver(cache: TableSchemaCache): TableResolver {
   return {
     tableMap: (event: RowsEventLike) => void cache.fromTableMap(event as unknown as TableMapEvent),
@@ -135,6 +165,8 @@ function tableResolver(cache: TableSchemaCache): TableResolver {
       if (!schema) throw new Error(`no table map seen for ${db}.${table}`);
       return cache.decoderFor(schema);
     },
+    lookup: (db, table) => cache.get(db, table),
+    forget: (db, table) => cache.forget(db, table),
   };
 }
 

@@ -12,6 +12,7 @@ import type { StreamObserver } from './source/binlog/transaction-assembler.js';
 import { snapshotPending, type SnapshotProgress } from './model/snapshot-progress.js';
 import { planSnapshot } from './source/snapshot/plan-snapshot.js';
 import type { OutageLog } from './observe/outage-log.js';
+import type { TableEndHooks, TruncateDeletes } from './truncate-deletes.js';
 
 const IDLE_SAVE_MS = 60_000;
 /** How long a graceful stop keeps trying to write its final checkpoint. */
@@ -49,6 +50,8 @@ export interface PipelineParts {
   /** Checks run before streaming (server settings, ...). */
   preflight?: () => Promise<void>;
   now?: () => number;
+  /** kafka.truncate_handling = "deletes": replaces `t` events by deletes of the live keys. */
+  truncateDeletes?: (hooks: TableEndHooks) => TruncateDeletes;
 }
 
 /** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
@@ -96,10 +99,22 @@ export class Pipeline {
   private backpressure = false;
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
+  private readonly truncateDeletes: TruncateDeletes | null;
 
   constructor(parts: PipelineParts) {
     this.parts = parts;
     this.log = parts.logger.child('pipeline');
+    this.truncateDeletes =
+      parts.truncateDeletes?.({
+        pause: () => this.source?.pause(),
+        resume: () => {
+          if (!this.backpressure && !this.failure) this.source?.resume();
+        },
+        drained: () => parts.sink.flush(),
+        deliver: (messages, batch) => this.deliver(messages, batch),
+        forward: (batch) => this.publish(batch),
+        fail: (err) => this.fail(err),
+      }) ?? null;
   }
 
   /** Runs until `signal` aborts (resolves) or a stage fails (rejects). Safe to call twice. */
@@ -213,8 +228,13 @@ export class Pipeline {
     return (this.parts.now ?? Date.now)();
   }
 
-  /** Source -> route -> encode -> sink for one batch; never awaits. */
   private handle(batch: SourceBatch): void {
+    if (this.failure || this.truncateDeletes?.takes(batch)) return;
+    this.publish(batch);
+  }
+
+  /** Source -> route -> encode -> sink for one batch; never awaits. */
+  private publish(batch: SourceBatch): void {
     if (this.failure) return;
     const { encoder, router, sink, tombstones } = this.parts;
     const now = this.now();
@@ -223,7 +243,7 @@ export class Pipeline {
       const events: ChangeEvent[] = batch.events;
       for (let i = 0; i < events.length; i++) {
         const event = events[i]!;
-        if (event.schema.primaryKey.length === 0) this.warnKeyless(event);
+        if (event.schema.primaryKey.length === 0 && event.op !== 't') this.warnKeyless(event);
         const topic = router.topicFor(event.source.db, event.source.table);
         const encoded = encoder.encode(event, now);
         messages.push({ topic, key: encoded.key, value: encoded.value });
@@ -238,6 +258,12 @@ export class Pipeline {
       const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
       sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
     }
+    this.deliver(messages, batch);
+  }
+
+  /** Sends a batch's messages, tracked in the AckWindow with its commit and progress. */
+  private deliver(messages: OutboundMessage[], batch: SourceBatch): void {
+    const { sink } = this.parts;
     const ticket = this.window.track(batch.commit, batch.progress);
     // Snapshot progress counts as data: a chunk whose rows were all left to the stream, or
     // an empty table's, must still reach the checkpoint (and `tributary status`) promptly.
@@ -255,7 +281,7 @@ export class Pipeline {
       sink.waitForCapacity().then(
         () => {
           this.backpressure = false;
-          if (!this.failure) this.source?.resume();
+          if (!this.failure && !this.truncateDeletes?.busy) this.source?.resume();
         },
         () => undefined,
       );

@@ -63,6 +63,7 @@ const kafka = z.strictObject({
   topic_prefix: topicName().optional(),
   schemas_topic: topicName().default('_tributary_schemas'),
   tombstones: bool().default(true),
+  truncate_handling: oneOf(['event', 'deletes'] as const).default('event'),
   compression: oneOf(['none', 'gzip'] as const).default('none'),
   max_in_flight_messages: int(1, 10_000_000).default(10_000),
   batch_max_messages: int(1, 1_000_000).default(2_000),

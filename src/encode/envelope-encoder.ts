@@ -102,7 +102,8 @@ export class EnvelopeEncoder {
     const after = codec.rename && event.after ? renameRow(event.after, codec.rename) : event.after;
 
     let key: Buffer | null = null;
-    if (codec.keyType) {
+    // A `t` event concerns the whole table: it has no row, so no key.
+    if (codec.keyType && event.op !== 't') {
       const keyRow = event.op === 'd' ? before : after;
       if (!keyRow) throw missingImage(event, codec);
       key = this.frame(codec, codec.keyHeader!, codec.keyType, keyRow, 'key');

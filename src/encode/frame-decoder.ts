@@ -3,7 +3,7 @@ import { TributaryError } from '../errors/tributary-error.js';
 import { avroTypeFor } from './avro-type-for.js';
 import { fingerprintFromHex, fingerprintToHex } from './rabin-fingerprint.js';
 import { schemaFingerprint } from './schema-fingerprint.js';
-import { frameFingerprint, FRAME_HEADER_LENGTH } from './single-object-frame.js';
+import { frameFingerprint, frameHeader, FRAME_HEADER_LENGTH } from './single-object-frame.js';
 
 export interface DecodedFrame {
   /** The schema's fingerprint, 16 lowercase hex digits. */
@@ -69,6 +69,22 @@ export class FrameDecoder {
   hasSchema(fingerprintHex: string): boolean {
     const fp = fingerprintFromHex(fingerprintHex);
     return fp !== null && this.types.has(fp);
+  }
+
+  /**
+   * Frames a datum with a schema added here: a message derived from a decoded one (a
+   * delete from the last after-image of a key) is written in exactly that schema.
+   */
+  frame(fingerprintHex: string, value: unknown): Buffer {
+    const fp = fingerprintFromHex(fingerprintHex);
+    const type = fp === null ? undefined : this.types.get(fp)?.type;
+    if (fp === null || !type) {
+      throw new TributaryError(`no schema known for fingerprint ${fingerprintHex}`, {
+        code: 'ENCODE',
+        fix: 'addSchema() the schema before framing with it',
+      });
+    }
+    return Buffer.concat([frameHeader(fp), type.toBuffer(value)]);
   }
 
   /** Decodes one frame; throws ENCODE on a bad marker, an unknown fingerprint or a corrupt body. */

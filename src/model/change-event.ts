@@ -2,8 +2,11 @@ import type { Position } from './position.js';
 import type { SnapshotProgress } from './snapshot-progress.js';
 import type { TableSchema } from './table-schema.js';
 
-/** `c` insert, `u` update, `d` delete, `r` snapshot read. */
-export type Op = 'c' | 'u' | 'd' | 'r';
+/**
+ * `c` insert, `u` update, `d` delete, `r` snapshot read, `t` the table's rows are all gone
+ * (TRUNCATE; also DROP TABLE and RENAME TABLE away, told apart by `source.query`).
+ */
+export type Op = 'c' | 'u' | 'd' | 'r' | 't';
 
 /**
  * A row image keyed by column name. Values are already in their Avro physical form:

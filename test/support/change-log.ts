@@ -21,10 +21,14 @@ export class ChangeLog {
     return `${String(r.value.source.gtid)}#${tx.total_order}`;
   }
 
-  /** Last value per key, deletes and tombstones removing the key, keyed by JSON of the key. */
+  /** Last value per key, deletes and tombstones removing the key, a `t` event every key, keyed by JSON of the key. */
   state(): Map<string, Record<string, unknown>> {
     const state = new Map<string, Record<string, unknown>>();
     for (const r of this.records) {
+      if (r.value?.op === 't') {
+        state.clear();
+        continue;
+      }
       const key = JSON.stringify(r.key);
       if (r.value?.after) state.set(key, r.value.after);
       else state.delete(key);

@@ -73,6 +73,7 @@ export class BinlogTailer {
       },
       serverId: options.sourceServerId,
       observer: options.observer,
+      info: (message) => options.logger.info(message),
     });
   }
 

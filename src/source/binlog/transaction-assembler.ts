@@ -1,8 +1,9 @@
-import type { ChangeEvent, Row, SourceBatch } from '../../model/change-event.js';
+import type { ChangeEvent, Row, SourceBatch, SourceInfo } from '../../model/change-event.js';
 import type { SnapshotProgress } from '../../model/snapshot-progress.js';
 import type { Position } from '../../model/position.js';
 import type { TableSchema } from '../../model/table-schema.js';
 import type { TableFilter } from '../../route/table-filter.js';
+import { parseDdlStatement, type DdlStatement, type TableName } from './ddl-statement.js';
 
 /** A table's schema version and the decoder for its rows, as of one rows event. */
 export interface TableDecoding {
@@ -16,6 +17,10 @@ export interface TableResolver {
   tableMap(event: RowsEventLike): void;
   /** The schema version and decoder for a rows event. */
   resolve(db: string, table: string): TableDecoding;
+  /** The newest schema known for a table, if any (no table map needed). */
+  lookup(db: string, table: string): TableSchema | undefined;
+  /** The table is gone (dropped, renamed away): a table later made under its name is read afresh. */
+  forget(db: string, table: string): void;
 }
 
 /** The part of a zongji event the assembler reads. */
@@ -27,6 +32,8 @@ export interface RowsEventLike {
   tableMap?: Record<number, { parentSchema: string; tableName: string }>;
   rows?: Record<string, unknown>[] | { before: Record<string, unknown>; after: Record<string, unknown> }[];
   query?: string;
+  /** A QUERY event's default database. */
+  schema?: string;
   serverId?: number;
   schemaName?: string;
   tableName?: string;
@@ -47,6 +54,13 @@ export interface StreamObserver {
   changed(db: string, table: string, row: Row): void;
   /** A row written to a table of the control schema; `emit` injects a batch right here. */
   control(table: string, row: Row, emit: (events: ChangeEvent[], progress?: SnapshotProgress) => void): void;
+  /**
+   * At this point of the stream the rows of published tables `ended` all went (TRUNCATE;
+   * with `gone`, DROP or RENAME away), and published tables `appeared` under a new name
+   * (RENAME), to be snapshotted. Returns the snapshot progress to checkpoint with this
+   * point when it changed.
+   */
+  tablesChanged(ended: readonly string[], gone: boolean, appeared: readonly string[]): SnapshotProgress | undefined;
 }
 
 export interface TransactionAssemblerOptions {
@@ -57,6 +71,8 @@ export interface TransactionAssemblerOptions {
   /** The source server's id, for `source.server_id` when events do not carry it. */
   serverId?: number;
   observer?: StreamObserver;
+  /** One line per table ended by a DDL statement. */
+  info?: (message: string) => void;
 }
 
 /**
@@ -119,8 +135,10 @@ export class TransactionAssembler {
         this.commit(position());
         return;
       case 'query': {
-        const q = (event.query ?? '').trim().toUpperCase();
-        if (q === 'COMMIT') this.commit(position());
+        const q = (event.query ?? '').trim();
+        const upper = q.length <= 6 ? q.toUpperCase() : '';
+        if (upper === 'COMMIT') this.commit(position());
+        else if (upper !== 'BEGIN') this.ddl(event, q, position);
         return;
       }
       default:
@@ -222,6 +240,42 @@ export class TransactionAssembler {
     }
   }
 
+  /**
+   * A DDL statement is its own transaction, and its QUERY event is the commit marker. For
+   * each published table whose rows it ended, a `t` event; for each published table it
+   * made by renaming, a snapshot request. Both go in one batch with the position after
+   * the statement, so the checkpoint moves past it only once they are delivered.
+   */
+  private ddl(event: RowsEventLike, query: string, position: () => Position): void {
+    const statement = parseDdlStatement(query, event.schema ?? '');
+    if (!statement) return;
+    const { ended, appeared } = tableChanges(statement);
+    const { filter, tables, observer } = this.options;
+    const published = ended.filter((t) => filter.includes(t.db, t.table));
+    const snapshot = appeared.filter((t) => filter.includes(t.db, t.table)).map((t) => `${t.db}.${t.table}`);
+    const gone = statement.kind !== 'truncate';
+    if (gone) for (const t of ended) tables.forget(t.db, t.table);
+    if (published.length === 0 && snapshot.length === 0) return;
+    if (this.batch.length > 0) this.flush(null);
+    const at = position();
+    const start = this.txnStart ?? at;
+    const gtid = event.gtid ?? this.gtid;
+    for (let i = 0; i < published.length; i++) {
+      const { db, table } = published[i]!;
+      const schema = tables.lookup(db, table) ?? { db, table, columns: [], primaryKey: [] };
+      const src = source(schema, event.timestamp, gtid, start, i, this.serverId);
+      src.query = query;
+      this.push(`${db}.${table}`, { op: 't', schema, before: null, after: null, source: src, transaction: null });
+      this.options.info?.(`${statement.kind} of ${db}.${table}: its topic gets a t event (${query.length > 200 ? `${query.slice(0, 200)}...` : query})`);
+    }
+    const progress = observer?.tablesChanged(published.map((t) => `${t.db}.${t.table}`), gone, snapshot);
+    const events = this.batch;
+    this.batch = [];
+    this.options.emit(progress ? { events, commit: at, progress } : { events, commit: at });
+    this.gtid = null;
+    this.txnStart = null;
+  }
+
   private push(tableId: string, event: ChangeEvent): void {
     const perTable = (this.tableOrder.get(tableId) ?? 0) + 1;
     this.tableOrder.set(tableId, perTable);
@@ -240,7 +294,7 @@ export class TransactionAssembler {
   }
 }
 
-function source(schema: TableSchema, tsMs: number, gtid: string | null, at: Position, row: number, serverId: number) {
+function source(schema: TableSchema, tsMs: number, gtid: string | null, at: Position, row: number, serverId: number): SourceInfo {
   return {
     ts_ms: tsMs,
     snapshot: 'false' as const,
@@ -254,6 +308,23 @@ function source(schema: TableSchema, tsMs: number, gtid: string | null, at: Posi
     thread: null,
     query: null,
   };
+}
+
+/**
+ * What a statement did to tables, net of itself: `RENAME TABLE a TO tmp, b TO a, tmp TO b`
+ * ends a and b and makes a and b, never tmp.
+ */
+function tableChanges(statement: DdlStatement): { ended: TableName[]; appeared: TableName[] } {
+  if (statement.kind === 'truncate') return { ended: [statement.table], appeared: [] };
+  if (statement.kind === 'drop') return { ended: statement.tables, appeared: [] };
+  const id = (t: TableName): string => `${t.db}\u0000${t.table}`;
+  const made = new Map<string, TableName>();
+  const ended: TableName[] = [];
+  for (const { from, to } of statement.renames) {
+    if (!made.delete(id(from))) ended.push(from);
+    made.set(id(to), to);
+  }
+  return { ended, appeared: [...made.values()] };
 }
 
 function keyChanged(schema: TableSchema, before: Row, after: Row): boolean {

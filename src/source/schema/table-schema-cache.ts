@@ -134,6 +134,11 @@ export class TableSchemaCache {
     return this.versions.get(`${db}\u0000${table}`)?.schema;
   }
 
+  /** Forgets a table that was dropped or renamed away: one made later under its name is a new version even if it looks the same. */
+  forget(db: string, table: string): void {
+    this.versions.delete(`${db}\u0000${table}`);
+  }
+
   private build(event: TableMapEvent, entry: TableMapEntry): Version {
     const db = event.schemaName;
     const table = event.tableName;

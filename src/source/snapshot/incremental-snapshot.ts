@@ -7,7 +7,7 @@ import { TributaryError, asTributaryError } from '../../errors/tributary-error.j
 import type { StreamObserver } from '../binlog/transaction-assembler.js';
 import type { ChunkReader, KeyCursor, SnapshotTable } from './chunk-reader.js';
 import { SIGNALS_TABLE, WATERMARKS_TABLE, type ControlTables } from './control-tables.js';
-import { SnapshotWindow } from './snapshot-window.js';
+import { SnapshotWindow, type WindowChanges } from './snapshot-window.js';
 import { formatReport, reportProgress } from './progress-report.js';
 import type { OutageLog } from '../../observe/outage-log.js';
 
@@ -59,6 +59,8 @@ export class IncrementalSnapshot implements StreamObserver {
   private chunkSeq = 0;
   private closed = false;
   private readonly scheduled = new Set<string>();
+  /** Tables dropped or renamed away while (or before) their snapshot ran: it stops. */
+  private readonly gone = new Set<string>();
   private reporter: NodeJS.Timeout | null = null;
   private readonly stopping = new AbortController();
 
@@ -109,23 +111,48 @@ export class IncrementalSnapshot implements StreamObserver {
       else if (row.kind === 'high') this.window.close(chunk, (events, progress) => emit(events, progress));
     } else if (table === SIGNALS_TABLE && row.kind === 'snapshot') {
       const tables = String(row.payload).split(',').map((t) => t.trim()).filter(Boolean);
-      const now = new Date((this.options.now ?? Date.now)()).toISOString();
-      const accepted: string[] = [];
-      for (const id of tables) {
-        if (this.scheduled.has(id)) {
-          this.log.warn(`ad-hoc snapshot of ${id} ignored: it is being snapshotted already`);
-          continue;
-        }
-        this.setTable(id, { cursor: null, rows: 0, total: null, startedAt: now, done: false });
-        accepted.push(id);
-      }
-      if (accepted.length === 0) return;
-      this.log.info(`ad-hoc snapshot requested for ${accepted.join(', ')}`);
+      const accepted = this.request(tables, 'ad-hoc snapshot requested');
       // The request becomes part of the checkpoint together with the signal's own
       // position, so a crash right after it still snapshots these tables on restart.
-      emit([], this.progress);
-      for (const id of accepted) this.schedule(id);
+      if (accepted.length > 0) emit([], this.progress);
     }
+  }
+
+  tablesChanged(ended: readonly string[], gone: boolean, appeared: readonly string[]): SnapshotProgress | undefined {
+    let changed = false;
+    for (const id of ended) {
+      this.window.endTable(id);
+      if (!gone) continue;
+      this.gone.add(id);
+      const p = this.progress.tables[id];
+      if (p && !p.done) {
+        // A restart must not try to snapshot a table that no longer exists.
+        this.setTable(id, { ...p, done: true });
+        changed = true;
+      }
+    }
+    for (const id of appeared) this.gone.delete(id);
+    // Like an ad-hoc request, the snapshot enters the checkpoint with the rename's position.
+    if (this.request(appeared, 'snapshot after RENAME TABLE requested').length > 0) changed = true;
+    return changed ? this.progress : undefined;
+  }
+
+  /** Plans fresh snapshots of tables (`db.table`) and schedules them; returns the ones accepted. */
+  private request(tables: readonly string[], why: string): string[] {
+    const now = new Date((this.options.now ?? Date.now)()).toISOString();
+    const accepted: string[] = [];
+    for (const id of tables) {
+      if (this.scheduled.has(id)) {
+        this.log.warn(`snapshot of ${id} not started again: it is being snapshotted already`);
+        continue;
+      }
+      this.setTable(id, { cursor: null, rows: 0, total: null, startedAt: now, done: false });
+      accepted.push(id);
+    }
+    if (accepted.length === 0) return accepted;
+    this.log.info(`${why} for ${accepted.join(', ')}`);
+    for (const id of accepted) this.schedule(id);
+    return accepted;
   }
 
   // --- the work ---
@@ -162,6 +189,12 @@ export class IncrementalSnapshot implements StreamObserver {
       })
       .catch((err: unknown) => {
         if (this.closed) return;
+        // A table dropped under the snapshot: its reads fail before the stream reaches the DROP.
+        if (this.gone.has(id) || tableMissing(err)) {
+          this.window.forgetTable(id);
+          this.log.info(`snapshot of ${id} stopped: the table is gone`);
+          return;
+        }
         this.options.onError(asTributaryError(err, 'SNAPSHOT'));
       });
   }
@@ -190,7 +223,7 @@ export class IncrementalSnapshot implements StreamObserver {
     // of a table are held at once.
     let previous: Promise<void> = Promise.resolve();
     for (;;) {
-      if (this.closed) return;
+      if (this.closed || this.gone.has(id)) return;
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, t.chunkKey);
       await this.watermark(slot, chunk, 'low');
@@ -218,7 +251,7 @@ export class IncrementalSnapshot implements StreamObserver {
     }
     this.log.warn(`${id} has no primary key or unique NOT NULL index: reading its ${count} rows in one pass`);
     for (let attempt = 1; attempt <= UNKEYED_ATTEMPTS; attempt++) {
-      if (this.closed) return;
+      if (this.closed || this.gone.has(id)) return;
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, []);
       await this.watermark(slot, chunk, 'low');
@@ -253,14 +286,16 @@ export class IncrementalSnapshot implements StreamObserver {
     t: SnapshotTable,
     rows: readonly Row[],
     keys: readonly string[] | null,
-    changed: { keys: ReadonlySet<string>; anyChange: boolean },
+    changed: WindowChanges,
     cursor: KeyCursor | null,
     last: boolean,
   ): { events: ChangeEvent[]; progress: SnapshotProgress } {
     const before = this.progress.tables[id]!;
     const events: ChangeEvent[] = [];
     const ts = (this.options.now ?? Date.now)();
-    for (let i = 0; i < rows.length; i++) {
+    // Rows read before a TRUNCATE/DROP/RENAME that the stream passed inside the window are stale.
+    const count = changed.everyKey ? 0 : rows.length;
+    for (let i = 0; i < count; i++) {
       if (keys && changed.keys.has(keys[i]!)) continue;
       events.push({
         op: 'r',
@@ -275,7 +310,7 @@ export class IncrementalSnapshot implements StreamObserver {
       if (before.rows === 0) events[0]!.source.snapshot = 'first' satisfies SnapshotMarker;
       if (last) events[events.length - 1]!.source.snapshot = 'last';
     }
-    this.setTable(id, { ...before, cursor, rows: before.rows + events.length, done: last });
+    this.setTable(id, { ...before, cursor, rows: before.rows + events.length, done: last || this.gone.has(id) });
     return { events, progress: this.progress };
   }
 
@@ -286,4 +321,10 @@ export class IncrementalSnapshot implements StreamObserver {
   private newChunk(id: string): string {
     return `${this.runId}:${++this.chunkSeq}:${id}`;
   }
+}
+
+function tableMissing(err: unknown): boolean {
+  if (err instanceof TributaryError && err.code === 'SCHEMA_UNKNOWN_TABLE') return true;
+  const cause = (err as { cause?: { errno?: number } } | null)?.cause;
+  return cause?.errno === 1146;
 }

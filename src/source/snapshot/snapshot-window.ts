@@ -7,6 +7,8 @@ import { rowKey } from './chunk-reader.js';
 export interface WindowChanges {
   keys: ReadonlySet<string>;
   anyChange: boolean;
+  /** The table was truncated, dropped or renamed inside the window: every row read may be stale. */
+  everyKey: boolean;
 }
 
 type Build = (changes: WindowChanges) => { events: ChangeEvent[]; progress: SnapshotProgress | undefined };
@@ -17,6 +19,7 @@ interface ChunkState {
   open: boolean;
   keys: Set<string>;
   anyChange: boolean;
+  everyKey: boolean;
   build: Build | null;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -36,7 +39,7 @@ export class SnapshotWindow {
   /** Registers a chunk; the promise resolves once its rows were handed to the stream. */
   expect(chunk: string, table: string, keyColumns: readonly string[]): Promise<void> {
     const delivered = new Promise<void>((resolve, reject) => {
-      this.chunks.set(chunk, { table, keyColumns, open: false, keys: new Set(), anyChange: false, build: null, resolve, reject });
+      this.chunks.set(chunk, { table, keyColumns, open: false, keys: new Set(), anyChange: false, everyKey: false, build: null, resolve, reject });
     });
     // The snapshot awaits this only after its next read; a stop (abortAll) that rejects it
     // before then must not surface as an unhandled rejection, which ends the process.
@@ -73,6 +76,24 @@ export class SnapshotWindow {
     }
   }
 
+  /** The table's rows all went at this point of the stream: every open window of it counts every key as changed. */
+  endTable(table: string): void {
+    for (const state of this.openPerTable.get(table) ?? []) {
+      state.anyChange = true;
+      state.everyKey = true;
+    }
+  }
+
+  /** Drops the chunks of a table whose snapshot stopped (the table is gone); nobody waits for them any more. */
+  forgetTable(table: string): void {
+    for (const [chunk, state] of this.chunks) {
+      if (state.table !== table) continue;
+      this.chunks.delete(chunk);
+      this.unlist(state);
+      state.resolve();
+    }
+  }
+
   /** High watermark seen in the stream: the chunk's surviving rows go out right here. */
   close(chunk: string, emit: (events: ChangeEvent[], progress: SnapshotProgress | undefined) => void): void {
     const state = this.chunks.get(chunk);
@@ -84,7 +105,7 @@ export class SnapshotWindow {
       return;
     }
     try {
-      const { events, progress } = state.build({ keys: state.keys, anyChange: state.anyChange });
+      const { events, progress } = state.build({ keys: state.keys, anyChange: state.anyChange, everyKey: state.everyKey });
       emit(events, progress);
       state.resolve();
     } catch (err) {

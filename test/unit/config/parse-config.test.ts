@@ -46,6 +46,7 @@ describe('parseConfig', () => {
         topic_prefix: 'shop',
         schemas_topic: '_tributary_schemas',
         tombstones: true,
+        truncate_handling: 'event',
         compression: 'none',
         max_in_flight_messages: 10000,
         batch_max_messages: 2000,

@@ -279,3 +279,19 @@ test('a value that does not fit its column type fails with an ENCODE error namin
     message: /cannot encode the key of a change on shop\.orders: id = "x"/,
   });
 });
+
+test('a truncate (op t) has no key and null images, with the statement in source.query; an empty table schema encodes too', () => {
+  const table: TableSchema = { db: 'shop', table: 'items', primaryKey: ['id'], columns: [col('id', 'long'), col('n', 'int')] };
+  const columnless: TableSchema = { db: 'shop', table: 'gone', primaryKey: [], columns: [] };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const truncate = { ...event(table, 't', null, null), source: source({ table: 'items', row: 0, query: 'TRUNCATE TABLE items' }) };
+  const encoded = encoder.encode(truncate, 9);
+  assert.equal(encoded.key, null);
+  const marker = encoder.encode({ ...event(columnless, 't', null, null), source: source({ table: 'gone', query: 'DROP TABLE `gone`' }) }, 9);
+  assert.equal(marker.key, null);
+  const decoder = decoderFor(encoder.takeNewSchemas());
+  const decoded = plain(decoder.decode(encoded.value).value) as Record<string, unknown>;
+  assert.deepStrictEqual([decoded.before, decoded.after, decoded.op, (decoded.source as SourceInfo).query], [null, null, 't', 'TRUNCATE TABLE items']);
+  const gone = plain(decoder.decode(marker.value).value) as Record<string, unknown>;
+  assert.deepStrictEqual([gone.op, (gone.source as SourceInfo).table, (gone.source as SourceInfo).query], ['t', 'gone', 'DROP TABLE `gone`']);
+});
