@@ -110,30 +110,48 @@ export class RecordSizeGuard {
       }
     }
     candidates.sort((a, b) => b.bytes - a.bytes);
-    // Room for the header, as if every candidate were cut.
-    const headerAllowance = limit.recordBytes(null, null, { [TRUNCATED_HEADER]: JSON.stringify(Object.fromEntries(candidates.map((c) => [`${c.image}.${c.column}`, c.bytes]))) }) - limit.recordBytes(null, null);
-    let excess = bytes + headerAllowance - limit.maxRecordBytes;
+    let slack = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const cap = capFor(candidates, excess);
-      if (cap === null) return null;
-      const cuts = candidates.filter((c) => c.bytes > cap);
+      // The header names the cut columns, so its size depends on the cut: start as if every
+      // candidate were cut, then shrink to the header of the actual cut. A higher cap cuts
+      // fewer columns, so the header only shrinks and the record still fits.
+      let headerBytes = headerSize(limit, candidates);
+      let cap: number | null = null;
+      for (let i = 0; i < 4; i++) {
+        cap = capFor(candidates, bytes + headerBytes + slack - limit.maxRecordBytes);
+        if (cap === null) return null;
+        const c = cap;
+        const actual = headerSize(limit, candidates.filter((x) => x.bytes > c));
+        if (actual === headerBytes) break;
+        headerBytes = actual;
+      }
+      const c = cap!;
+      const cuts = candidates.filter((x) => x.bytes > c);
       const images: Record<'before' | 'after', Row | null> = { before: event.before ? { ...event.before } : null, after: event.after ? { ...event.after } : null };
-      for (const c of cuts) images[c.image]![c.column] = cut(images[c.image]![c.column], cap);
+      for (const x of cuts) images[x.image]![x.column] = cut(images[x.image]![x.column], c);
       const again = this.options.encoder.encode({ ...event, before: images.before, after: images.after }, tsMs);
-      const header = JSON.stringify(Object.fromEntries(cuts.map((c) => [`${c.image}.${c.column}`, c.bytes])));
-      const headers = { [TRUNCATED_HEADER]: header };
+      const headers = { [TRUNCATED_HEADER]: truncationJson(cuts) };
       const size = limit.recordBytes(again.key, again.value, headers);
       if (limit.fits(size)) {
         this.log.warn(
           `truncated a ${event.op} change on ${label(event)} key ${keyJson(event)} at ${where(event)} from ${bytes} to ${size} bytes to fit kafka.max_message_bytes (${limit.maxMessageBytes}): ` +
-            cuts.map((c) => `${c.image}.${c.column} ${c.bytes} -> at most ${cap} bytes`).join(', '),
+            cuts.map((x) => `${x.image}.${x.column} ${x.bytes} -> at most ${c} bytes`).join(', '),
         );
         return { key: again.key, value: again.value, headers };
       }
-      excess += size - limit.maxRecordBytes;
+      slack += size - limit.maxRecordBytes;
     }
     return null;
   }
+}
+
+/** Bytes the truncation header adds for these cuts (the record's own overhead aside). */
+function headerSize(limit: RecordSizeLimit, cuts: readonly Cut[]): number {
+  return limit.recordBytes(null, null, { [TRUNCATED_HEADER]: truncationJson(cuts) }) - limit.recordBytes(null, null);
+}
+
+function truncationJson(cuts: readonly Cut[]): string {
+  return JSON.stringify(Object.fromEntries(cuts.map((c) => [`${c.image}.${c.column}`, c.bytes])));
 }
 
 /** The largest length to cut the longest candidates to so that at least `excess` bytes go; null if none is enough. */
