@@ -54,6 +54,7 @@ function tooLargeError(err: unknown, doing: string, type: string, message: strin
     ? ` (topic ${topics}; largest record ${produce.largestRecordBytes} bytes, request ${produce.requestBytes} bytes, kafka.max_message_bytes ${produce.maxMessageBytes})`
     : '';
   const limit = produce ? String(produce.maxMessageBytes) : 'kafka.max_message_bytes';
+  const topic = produce?.topics.length === 1 ? produce.topics[0]! : '<topic>';
   return new TributaryError(`could not ${doing}: the broker refused a record batch as too large (${type}: ${message})${detail}`, {
     code: 'KAFKA_MESSAGE_TOO_LARGE',
     retriable: false,
@@ -61,7 +62,7 @@ function tooLargeError(err: unknown, doing: string, type: string, message: strin
       type === 'RECORD_LIST_TOO_LARGE'
         ? `the batch is larger than the topic's segment.bytes: raise segment.bytes of topic ${topics}, or lower kafka.max_message_bytes below it`
         : `the topic or broker limit is below kafka.max_message_bytes: raise the topic's max.message.bytes ` +
-          `(kafka-configs.sh --alter --entity-type topics --entity-name <topic> --add-config max.message.bytes=${limit}) and the broker's message.max.bytes to at least ${limit}, ` +
+          `(kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${limit}) and the broker's message.max.bytes to at least ${limit}, ` +
           `or lower kafka.max_message_bytes to the topic's limit so that kafka.oversized (fail, skip, truncate) handles larger rows; then restart, which resends from the checkpoint`,
     cause: err,
   });

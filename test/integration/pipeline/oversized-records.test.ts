@@ -67,6 +67,7 @@ test('fail (default): a row over the limit stops `tributary start` (exit 1) nami
   const out = run.output();
   const m = new RegExp(`a c change on ${db.name}\\.docs with key \\{"id":2\\} at gtid ${g2} \\([^)]+\\) is (\\d+) bytes as a Kafka record, over kafka\\.max_message_bytes \\(100000\\)`).exec(out);
   assert.ok(m, out);
+  t.diagnostic(out.slice(out.indexOf('tributary: ')).trim());
   assert.ok(Number(m[1]) > 300_000 && Number(m[1]) < 300_400, m[1]);
   assert.match(out, /fix: raise the broker's message\.max\.bytes, the topic's max\.message\.bytes and kafka\.max_message_bytes together/);
   assert.match(out, /kafka\.oversized = "skip" or "truncate"/);
@@ -289,6 +290,7 @@ test('a topic whose max.message.bytes is below kafka.max_message_bytes: the refu
   assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms: retried instead of failing at once`);
   const out = run.output();
   assert.doesNotMatch(out, /retrying in/);
+  t.diagnostic(out.slice(out.indexOf('tributary: ')).trim());
   assert.match(out, new RegExp(`the broker refused a record batch as too large \\(MESSAGE_TOO_LARGE: .*\\) \\(topic ${cfg.topicFor('docs').replace(/\./g, '\\.')}; largest record \\d+ bytes, request \\d+ bytes, kafka\\.max_message_bytes 1048576\\)`));
   assert.match(out, /fix: the topic or broker limit is below kafka\.max_message_bytes: raise the topic's max\.message\.bytes/);
 });

@@ -427,7 +427,7 @@ describe('KafkaSink', () => {
     assert.equal(err.code, 'KAFKA_MESSAGE_TOO_LARGE');
     assert.equal(err.retriable, false);
     assert.match(err.message, /topic shop\.shop\.docs; largest record 1500038 bytes, request 1500038 bytes, kafka\.max_message_bytes 2000000/);
-    assert.match(err.fix ?? '', /max\.message\.bytes=2000000/);
+    assert.match(err.fix ?? '', /--entity-name shop\.shop\.docs --add-config max\.message\.bytes=2000000/);
     assert.match(err.fix ?? '', /message\.max\.bytes/);
     assert.match(err.fix ?? '', /kafka\.oversized/);
     assert.equal(producer.batches.length, 1, 'not retried');
