@@ -8,6 +8,8 @@ import { EnvelopeEncoder } from './encode/envelope-encoder.js';
 import { KafkaSink } from './sink/kafka-sink.js';
 import { ensureCompactedTopic, readTopicToEnd } from './sink/compacted-topic.js';
 import { TruncateDeletes } from './truncate-deletes.js';
+import { RecordSizeGuard } from './sink/record-size-guard.js';
+import { RecordSizeLimit } from './sink/record-size-limit.js';
 import { kafkaError } from './sink/kafka-error.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
@@ -42,6 +44,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   let server: ServerInfo | null = null;
   const outages = new OutageLog(logger.child('outage'));
   const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
+  const encoder = new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION });
   return new Pipeline({
     name: config.name,
     logger,
@@ -51,11 +54,20 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       logger: logger.child('sink'),
       maxInFlightMessages: config.kafka.max_in_flight_messages,
       batchMaxMessages: config.kafka.batch_max_messages,
+      maxMessageBytes: config.kafka.max_message_bytes,
       retryMaxMs: config.kafka.retry_max_ms,
       compression: config.kafka.compression,
       outages,
     }),
-    encoder: new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION }),
+    encoder,
+    sizeGuard: new RecordSizeGuard({
+      limit: new RecordSizeLimit(config.kafka.max_message_bytes, config.kafka.compression),
+      policy: config.kafka.oversized,
+      skippedTopic: config.kafka.skipped_topic,
+      pipeline: config.name,
+      encoder,
+      logger,
+    }),
     router,
     schemasTopic: config.kafka.schemas_topic,
     tombstones: config.kafka.tombstones,

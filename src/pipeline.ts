@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { TopicRouter } from './route/topic-router.js';
 import type { EnvelopeEncoder } from './encode/envelope-encoder.js';
 import type { KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
+import type { RecordSizeGuard } from './sink/record-size-guard.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 import { AckWindow } from './checkpoint/ack-window.js';
 import { TributaryError, asTributaryError } from './errors/tributary-error.js';
@@ -34,6 +35,8 @@ export interface PipelineParts {
   sink: KafkaSink;
   encoder: EnvelopeEncoder;
   router: TopicRouter;
+  /** Keeps records over the broker's size limit out of the sink (kafka.oversized). */
+  sizeGuard: RecordSizeGuard;
   schemasTopic: string;
   tombstones: boolean;
   checkpointIntervalMs: number;
@@ -236,7 +239,7 @@ export class Pipeline {
   /** Source -> route -> encode -> sink for one batch; never awaits. */
   private publish(batch: SourceBatch): void {
     if (this.failure) return;
-    const { encoder, router, sink, tombstones } = this.parts;
+    const { encoder, router, sink, tombstones, sizeGuard } = this.parts;
     const now = this.now();
     const messages: OutboundMessage[] = [];
     try {
@@ -246,7 +249,9 @@ export class Pipeline {
         if (event.schema.primaryKey.length === 0 && event.op !== 't') this.warnKeyless(event);
         const topic = router.topicFor(event.source.db, event.source.table);
         const encoded = encoder.encode(event, now);
-        messages.push({ topic, key: encoded.key, value: encoded.value });
+        if (sizeGuard.fits(encoded)) messages.push({ topic, key: encoded.key, value: encoded.value });
+        // Throws under kafka.oversized = fail: nothing of this batch is tracked, so the checkpoint stays before it.
+        else sizeGuard.oversized(event, topic, encoded, now, messages);
         if (event.op === 'd' && tombstones && encoded.key !== null) messages.push({ topic, key: encoded.key, value: null });
       }
     } catch (err) {

@@ -68,6 +68,10 @@ const kafka = z.strictObject({
   max_in_flight_messages: int(1, 10_000_000).default(10_000),
   batch_max_messages: int(1, 1_000_000).default(2_000),
   retry_max_ms: int(0, MAX_MS).default(60_000),
+  // The broker's default message.max.bytes is 1048588: 1 MiB plus the 12 bytes of offset and length.
+  max_message_bytes: int(1_024, 2_147_483_647).default(1_048_576),
+  oversized: oneOf(['fail', 'skip', 'truncate'] as const).default('fail'),
+  skipped_topic: topicName().default('_tributary_skipped'),
 }, table('[kafka]'));
 
 const route = z.strictObject({

@@ -1,15 +1,29 @@
 import { TributaryError, type ErrorCode } from '../errors/tributary-error.js';
 
+/** What a produce request carried, so a size refusal can name it. */
+export interface ProduceContext {
+  topics: string[];
+  requestBytes: number;
+  largestRecordBytes: number;
+  maxMessageBytes: number;
+}
+
+/** Broker error types that mean a record batch is over a size limit; retrying resends the same bytes. */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
 /**
  * The kafka edge: turns a kafkajs error into a TributaryError and decides here, once,
  * whether retrying can help. kafkajs marks broker-side transient errors `retriable`;
  * a connection that cannot be made (refused, DNS, timeout) is retriable too, because
- * brokers restart.
+ * brokers restart. A batch refused as too large is never retriable: the same request
+ * would be refused again for as long as retries last.
  */
-export function kafkaError(err: unknown, doing: string, code?: ErrorCode): TributaryError {
+export function kafkaError(err: unknown, doing: string, code?: ErrorCode, produce?: ProduceContext): TributaryError {
   if (err instanceof TributaryError) return err;
   const e = err as { name?: string; message?: string; retriable?: boolean; cause?: unknown; originalError?: unknown };
   const message = e?.message ?? String(err);
+  const tooLarge = tooLargeType(err);
+  if (tooLarge) return tooLargeError(err, doing, tooLarge, message, produce);
   const name = e?.name ?? '';
   const connection =
     /KafkaJSConnectionError|KafkaJSBrokerNotFound|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSNumberOfRetriesExceeded/.test(name) ||
@@ -20,6 +34,36 @@ export function kafkaError(err: unknown, doing: string, code?: ErrorCode): Tribu
     fix: connection
       ? 'check that the brokers in [kafka] brokers are reachable from this host and running'
       : 'check the broker log and the topic configuration (size limits, ACLs); Tributary keeps its checkpoint before the failed messages',
+    cause: err,
+  });
+}
+
+/** The broker's size error type, looked for along the cause chain (kafkajs wraps it once it gives up). */
+function tooLargeType(err: unknown): string | null {
+  let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return e.type;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return null;
+}
+
+function tooLargeError(err: unknown, doing: string, type: string, message: string, produce: ProduceContext | undefined): TributaryError {
+  const topics = produce ? produce.topics.join(', ') : 'unknown';
+  const detail = produce
+    ? ` (topic ${topics}; largest record ${produce.largestRecordBytes} bytes, request ${produce.requestBytes} bytes, kafka.max_message_bytes ${produce.maxMessageBytes})`
+    : '';
+  const limit = produce ? String(produce.maxMessageBytes) : 'kafka.max_message_bytes';
+  const topic = produce?.topics.length === 1 ? produce.topics[0]! : '<topic>';
+  return new TributaryError(`could not ${doing}: the broker refused a record batch as too large (${type}: ${message})${detail}`, {
+    code: 'KAFKA_MESSAGE_TOO_LARGE',
+    retriable: false,
+    fix:
+      type === 'RECORD_LIST_TOO_LARGE'
+        ? `the batch is larger than the topic's segment.bytes: raise segment.bytes of topic ${topics}, or lower kafka.max_message_bytes below it`
+        : `the topic or broker limit is below kafka.max_message_bytes: raise the topic's max.message.bytes ` +
+          `(kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${limit}) and the broker's message.max.bytes to at least ${limit}, ` +
+          `or lower kafka.max_message_bytes to the topic's limit so that kafka.oversized (fail, skip, truncate) handles larger rows; then restart, which resends from the checkpoint`,
     cause: err,
   });
 }

@@ -4,12 +4,14 @@ import { TributaryError } from '../errors/tributary-error.js';
 import type { Logger } from '../logger.js';
 import type { OutageLog } from '../observe/outage-log.js';
 import { kafkaError } from './kafka-error.js';
+import { RecordSizeLimit, type RecordHeaders } from './record-size-limit.js';
 
 /** One record for Kafka. A null value is a tombstone. */
 export interface OutboundMessage {
   topic: string;
   key: Buffer | null;
   value: Buffer | null;
+  headers?: RecordHeaders;
 }
 
 export interface KafkaSinkOptions {
@@ -19,6 +21,8 @@ export interface KafkaSinkOptions {
   maxInFlightMessages: number;
   /** Messages per produce request at most. */
   batchMaxMessages: number;
+  /** The broker's limit for one record batch (`kafka.max_message_bytes`); bounds each request's bytes. */
+  maxMessageBytes: number;
   /** How long one failing request is retried before the sink fails for good. */
   retryMaxMs: number;
   compression: 'none' | 'gzip';
@@ -44,6 +48,9 @@ interface ProduceRequest {
   /** How many messages of which group this request carries. */
   parts: [Pending, number][];
   count: number;
+  /** Sum of the records' sizes (RecordSizeLimit.recordBytes). */
+  bytes: number;
+  largestRecordBytes: number;
 }
 
 /**
@@ -52,6 +59,12 @@ interface ProduceRequest {
  * the next request across topics. That keeps per-partition order without relying on
  * in-flight sequencing, and still sends many messages per request.
  *
+ * A request holds at most `batchMaxMessages` messages and at most `maxMessageBytes` of
+ * records in total. The broker's size limit applies to each partition's record batch, so
+ * bounding the whole request keeps every batch in it under the limit without knowing
+ * partitions; a single record over the limit still travels alone, and the broker's refusal
+ * is reported as not retriable (kafka-error.ts). The pipeline keeps such records out.
+ *
  * A failing request is retried with backoff (kafkajs's own retries first, then
  * `withRetry`), never dropped. When retries run out, the sink fails: every pending and
  * later send() rejects, so the pipeline stops without checkpointing past the loss.
@@ -59,6 +72,7 @@ interface ProduceRequest {
 export class KafkaSink {
   private readonly options: KafkaSinkOptions;
   private readonly producer: Producer;
+  private readonly limit: RecordSizeLimit;
   private readonly requests = new PQueue({ concurrency: 1 });
   private readonly queue: Pending[] = [];
   private inFlight = 0;
@@ -69,6 +83,7 @@ export class KafkaSink {
 
   constructor(options: KafkaSinkOptions) {
     this.options = options;
+    this.limit = new RecordSizeLimit(options.maxMessageBytes, options.compression);
     this.producer = options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -156,44 +171,69 @@ export class KafkaSink {
               compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
             });
           } catch (err) {
-            throw kafkaError(err, 'produce to Kafka');
+            throw kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request));
           }
         },
         { maxMs: this.options.retryMaxMs, ...(this.options.signal ? { signal: this.options.signal } : {}) },
       );
     } catch (err) {
-      this.fail(err instanceof TributaryError ? err : kafkaError(err, 'produce to Kafka'));
+      this.fail(err instanceof TributaryError ? err : kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request)));
       return;
     }
     this.ack(request);
     if (this.queue.some((g) => g.taken < g.messages.length)) void this.requests.add(() => this.produceNext());
   }
 
-  /** Gathers the oldest untaken messages, across groups and topics, into one request. */
+  /**
+   * Gathers the oldest untaken messages, across groups and topics, into one request, up to
+   * batchMaxMessages and the byte limit (always at least one message).
+   */
   private take(): ProduceRequest {
     const byTopic = new Map<string, TopicMessages>();
     const parts: [Pending, number][] = [];
     let count = 0;
+    let bytes = 0;
+    let largest = 0;
+    let full = false;
     const max = this.options.batchMaxMessages;
+    const limit = this.limit;
     for (const group of this.queue) {
-      if (count >= max) break;
+      if (count >= max || full) break;
       const from = group.taken;
-      const to = Math.min(group.messages.length, from + (max - count));
-      for (let i = from; i < to; i++) {
-        const m = group.messages[i]!;
+      const end = Math.min(group.messages.length, from + (max - count));
+      let to = from;
+      for (; to < end; to++) {
+        const m = group.messages[to]!;
+        const size = limit.recordBytes(m.key, m.value, m.headers);
+        if (count + (to - from) > 0 && !limit.fits(bytes + size)) {
+          full = true;
+          break;
+        }
+        bytes += size;
+        if (size > largest) largest = size;
         let entry = byTopic.get(m.topic);
         if (!entry) {
           entry = { topic: m.topic, messages: [] };
           byTopic.set(m.topic, entry);
         }
-        entry.messages.push({ key: m.key, value: m.value });
+        entry.messages.push(m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value });
       }
       if (to > from) parts.push([group, to - from]);
       group.taken = to;
       count += to - from;
+      // A barrier group travels without anything sent after it, even when it is not done.
       if (group.barrier) break;
     }
-    return { topicMessages: [...byTopic.values()], parts, count };
+    return { topicMessages: [...byTopic.values()], parts, count, bytes, largestRecordBytes: largest };
+  }
+
+  private requestContext(request: ProduceRequest): { topics: string[]; requestBytes: number; largestRecordBytes: number; maxMessageBytes: number } {
+    return {
+      topics: request.topicMessages.map((tm) => tm.topic),
+      requestBytes: request.bytes,
+      largestRecordBytes: request.largestRecordBytes,
+      maxMessageBytes: this.options.maxMessageBytes,
+    };
   }
 
   /** Counts a request's messages as acked; groups complete in order, so they leave from the front. */

@@ -12,6 +12,7 @@ export interface RawRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  headers: Record<string, string>;
 }
 
 export interface DecodedRecord {
@@ -60,7 +61,9 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
-          records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value });
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+          records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
           const id = `${topic}:${partition}`;
           const end = ends.get(id);
           if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(id);

@@ -51,6 +51,9 @@ describe('parseConfig', () => {
         max_in_flight_messages: 10000,
         batch_max_messages: 2000,
         retry_max_ms: 60000,
+        max_message_bytes: 1048576,
+        oversized: 'fail',
+        skipped_topic: '_tributary_skipped',
       },
       routes: [],
       checkpoint: {
@@ -116,6 +119,8 @@ connect_timeout_ms = 1.5
 brokers = ["nohost"]
 tombstones = "yes"
 compression = "zstd"
+max_message_bytes = 100
+oversized = "drop"
 [[routes]]
 match = "a.b"
 topic = "ok"
@@ -138,6 +143,8 @@ mode = 1
       { path: 'kafka.brokers[0]', message: 'expected "host:port", got "nohost"' },
       { path: 'kafka.tombstones', message: 'expected true or false, got "yes"' },
       { path: 'kafka.compression', message: 'expected one of "none", "gzip", got "zstd"' },
+      { path: 'kafka.max_message_bytes', message: 'expected integer 1024..2147483647, got 100' },
+      { path: 'kafka.oversized', message: 'expected one of "fail", "skip", "truncate", got "drop"' },
       {
         path: 'routes[1].topic',
         message: 'expected a Kafka topic name (1-249 of letters, digits, ".", "_", "-"), got "bad topic"',

@@ -13,7 +13,7 @@ import type { Logger } from '../../../src/logger.js';
 import { OutageLog } from '../../../src/observe/outage-log.js';
 
 // kafkajs spreads its error classes into module.exports, which Node cannot see as named ESM exports.
-const { KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
+const { KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSNonRetriableError } = kafkajs;
 
 interface Deferred {
   promise: Promise<never[]>;
@@ -105,6 +105,7 @@ function makeSink(options: Partial<Omit<KafkaSinkOptions, 'kafka' | 'logger'>> =
     logger,
     maxInFlightMessages: 1000,
     batchMaxMessages: 100,
+    maxMessageBytes: 1_048_576,
     retryMaxMs: 5_000,
     compression: 'none',
     outages: new OutageLog(logger),
@@ -405,20 +406,38 @@ describe('KafkaSink', () => {
     assert.equal(logger.lines.filter((l) => l.startsWith('error Kafka sink failed')).length, 1, logger.lines.join('\n'));
   });
 
-  it('does not retry an error kafkajs marks as not retriable', async () => {
-    const { sink, producer } = makeSink({ retryMaxMs: 5_000 });
-    const sent = watch(sink.send(msgs('t', 'big')));
+  it('does not retry a broker size refusal: it is KAFKA_MESSAGE_TOO_LARGE naming the topic, the sizes and the fix', async () => {
+    const { sink, producer } = makeSink({ retryMaxMs: 5_000, maxMessageBytes: 2_000_000 });
+    const sent = watch(sink.send([{ topic: 'shop.shop.docs', key: Buffer.from('k1'), value: Buffer.alloc(1_500_000) }]));
     await settle();
-    // Shaped as kafkajs builds it from the broker's error code.
-    const tooLarge = new KafkaJSProtocolError(
+    // Shaped as kafkajs builds it from the broker's error code, wrapped as kafkajs does once it gives up.
+    const protocol = new KafkaJSProtocolError(
       Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
         type: 'MESSAGE_TOO_LARGE',
         code: 10,
         retriable: false,
       }),
     );
-    assert.equal(tooLarge.retriable, false);
-    producer.failWith(0, tooLarge);
+    const wrapped = new KafkaJSNonRetriableError(protocol);
+    (wrapped as { cause?: unknown }).cause = protocol;
+    producer.failWith(0, wrapped);
+    await waitUntil(() => sent.state() !== 'pending', 1_000, 'the failure');
+    const err = sent.error();
+    assert.ok(err instanceof TributaryError, String(err));
+    assert.equal(err.code, 'KAFKA_MESSAGE_TOO_LARGE');
+    assert.equal(err.retriable, false);
+    assert.match(err.message, /topic shop\.shop\.docs; largest record 1500038 bytes, request 1500038 bytes, kafka\.max_message_bytes 2000000/);
+    assert.match(err.fix ?? '', /--entity-name shop\.shop\.docs --add-config max\.message\.bytes=2000000/);
+    assert.match(err.fix ?? '', /message\.max\.bytes/);
+    assert.match(err.fix ?? '', /kafka\.oversized/);
+    assert.equal(producer.batches.length, 1, 'not retried');
+  });
+
+  it('does not retry other errors kafkajs marks as not retriable', async () => {
+    const { sink, producer } = makeSink({ retryMaxMs: 5_000 });
+    const sent = watch(sink.send(msgs('t', 'm1')));
+    await settle();
+    producer.failWith(0, new KafkaJSProtocolError(Object.assign(new Error('Not authorized to access topics: [Topic authorization failed]'), { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false })));
     await waitUntil(() => sent.state() !== 'pending', 1_000, 'the failure');
     const err = sent.error();
     assert.ok(err instanceof TributaryError, String(err));
@@ -426,6 +445,115 @@ describe('KafkaSink', () => {
     assert.equal(err.retriable, false);
     assert.match(err.fix ?? '', /broker log/);
     assert.equal(producer.batches.length, 1);
+  });
+
+  describe('requests bounded by bytes (kafka.max_message_bytes)', () => {
+    // Room for 1000 bytes of records: the limit less the 61-byte batch header.
+    const maxMessageBytes = 1_061;
+    /** Messages with 2-byte keys and `size`-byte values: 36 + 2 + size bytes each as RecordSizeLimit counts. */
+    const sized = (topic: string, size: number, ...ids: string[]): OutboundMessage[] =>
+      ids.map((id) => ({ topic, key: Buffer.from(id), value: Buffer.alloc(size, id) }));
+
+    it('starts a new request before the records would exceed the limit; the send resolves when all parts are acked', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      // 338 bytes each: two make 676, three 1014 > 1000.
+      const big = watch(sink.send(sized('t', 300, 'm1', 'm2', 'm3', 'm4', 'm5')));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['t', ['m1', 'm2']]]);
+      producer.ack(0);
+      await settle();
+      assert.deepEqual(producer.summary(1), [['t', ['m3', 'm4']]]);
+      assert.equal(big.state(), 'pending');
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(producer.summary(2), [['t', ['m5']]]);
+      producer.ack(2);
+      await settle();
+      assert.equal(big.state(), 'resolved');
+      assert.equal(producer.batches.length, 3);
+      assert.equal(sink.pendingMessages, 0);
+    });
+
+    it('records of exactly the limit share one request; one byte more does not', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      // 2 x (36 + 2 + 462) = 1000.
+      watch(sink.send(sized('t', 462, 'a1', 'a2')));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['t', ['a1', 'a2']]]);
+      producer.ack(0);
+      await settle();
+      watch(sink.send([...sized('t', 462, 'b1'), ...sized('t', 463, 'b2')]));
+      await settle();
+      assert.deepEqual(producer.summary(1), [['t', ['b1']]]);
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(producer.summary(2), [['t', ['b2']]]);
+    });
+
+    it('counts every topic and group of a request together, and keeps send order across the split', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      watch(sink.send(msgs('x', 'x0')));
+      await settle();
+      const order: string[] = [];
+      const a = sink.send(sized('t.a', 300, 'a1', 'a2'));
+      const b = sink.send(sized('t.b', 300, 'b1', 'b2'));
+      const c = sink.send(sized('t.a', 100, 'c1'));
+      for (const [name, p] of [['a', a], ['b', b], ['c', c]] as const) void p.then(() => order.push(name));
+      producer.ack(0);
+      await settle();
+      // 338 + 338 = 676; b1 would make 1014.
+      assert.deepEqual(producer.summary(1), [['t.a', ['a1', 'a2']]]);
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(order, ['a']);
+      // b1, b2 (676) and c1 (138) make 814.
+      assert.deepEqual(producer.summary(2), [['t.b', ['b1', 'b2']], ['t.a', ['c1']]]);
+      producer.ack(2);
+      await settle();
+      assert.deepEqual(order, ['a', 'b', 'c']);
+    });
+
+    it('sends a record over the limit alone, between requests of what came before and after it', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      const sent = watch(sink.send([...sized('t', 300, 'm1'), ...sized('t', 5_000, 'hg'), ...sized('t', 300, 'm3')]));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['t', ['m1']]]);
+      producer.ack(0);
+      await settle();
+      assert.deepEqual(producer.summary(1), [['t', ['hg']]]);
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(producer.summary(2), [['t', ['m3']]]);
+      producer.ack(2);
+      await settle();
+      assert.equal(sent.state(), 'resolved');
+    });
+
+    it('a barrier send split by bytes still travels without anything sent after it', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      watch(sink.send(sized('schemas', 300, 's1', 's2', 's3'), { barrier: true }));
+      watch(sink.send(sized('data', 10, 'd1')));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['schemas', ['s1', 's2']]]);
+      producer.ack(0);
+      await settle();
+      assert.deepEqual(producer.summary(1), [['schemas', ['s3']]], 'd1 (48 bytes) would fit, but comes after the barrier');
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(producer.summary(2), [['data', ['d1']]]);
+    });
+
+    it('passes headers through and counts them', async () => {
+      const { sink, producer } = makeSink({ maxMessageBytes });
+      // 338 + (338 + 10 + 19 + 2) = 707; h2 (294) makes 1001 > 1000, but would fit (970) if headers were not counted.
+      const headers = { 'tributary.truncated': '{}' };
+      watch(sink.send([...sized('t', 300, 'h0'), { ...sized('t', 300, 'h1')[0]!, headers }, ...sized('t', 256, 'h2')]));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['t', ['h0', 'h1']]]);
+      const sentMessages = producer.batches[0]!.topicMessages![0]!.messages;
+      assert.equal(sentMessages[0]!.headers, undefined);
+      assert.deepEqual(sentMessages[1]!.headers, headers);
+    });
   });
 
   it('close() waits for the request in flight, disconnects once, and is safe to call twice; send after close rejects', async () => {
