@@ -4,7 +4,7 @@
  * the process's peak RSS (VmHWM), which must stay flat whatever ROWS is: no transaction
  * is ever buffered whole, and the binlog connection pauses while Kafka is behind.
  *
- *   npm run stack:up && npx tsx bench/large-transaction.ts [rows]
+ *   npm run stack:up && [BENCH_DELIVERY=exactly_once] npx tsx bench/large-transaction.ts [rows]
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
@@ -16,7 +16,14 @@ const rows = Number(process.argv[2] ?? 1_000_000);
 
 const db = await ownDatabase('bench_txn');
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-const cfg = testPipelineConfig({ db: db.name, checkpoint: { interval_ms: 1000 }, snapshot: { mode: 'never' } });
+// BENCH_DELIVERY=exactly_once measures Kafka transactions (with the Kafka checkpoint store they need).
+const exactlyOnce = process.env.BENCH_DELIVERY === 'exactly_once';
+const cfg = testPipelineConfig({
+  db: db.name,
+  kafka: exactlyOnce ? { delivery: 'exactly_once' } : {},
+  checkpoint: exactlyOnce ? { store: 'kafka', interval_ms: 1000 } : { interval_ms: 1000 },
+  snapshot: { mode: 'never' },
+});
 const topic = cfg.topicFor('t');
 try {
   await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL, label VARCHAR(32) NOT NULL, at DATETIME(6) NOT NULL)');
@@ -39,6 +46,7 @@ try {
   const seconds = (done - started) / 1000;
   console.log(JSON.stringify({
     rows,
+    delivery: exactlyOnce ? 'exactly_once' : 'at_least_once',
     update_statement_s: (committed - started) / 1000,
     end_to_end_s: seconds,
     rows_per_s: Math.round(rows / seconds),

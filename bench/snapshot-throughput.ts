@@ -4,7 +4,7 @@
  * Reports rows/s (from the pipeline's start until the topic holds every row) and the
  * process's peak RSS.
  *
- *   npm run stack:up && npx tsx bench/snapshot-throughput.ts [rows] [chunk_size] [parallelism]
+ *   npm run stack:up && [BENCH_DELIVERY=exactly_once] npx tsx bench/snapshot-throughput.ts [rows] [chunk_size] [parallelism]
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
@@ -18,7 +18,14 @@ const parallelism = Number(process.argv[4] ?? 2);
 
 const db = await ownDatabase('bench_snap');
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-const cfg = testPipelineConfig({ db: db.name, checkpoint: { interval_ms: 1000 }, snapshot: { chunk_size: chunkSize, parallelism } });
+// BENCH_DELIVERY=exactly_once measures Kafka transactions (with the Kafka checkpoint store they need).
+const exactlyOnce = process.env.BENCH_DELIVERY === 'exactly_once';
+const cfg = testPipelineConfig({
+  db: db.name,
+  kafka: exactlyOnce ? { delivery: 'exactly_once' } : {},
+  checkpoint: exactlyOnce ? { store: 'kafka', interval_ms: 1000 } : { interval_ms: 1000 },
+  snapshot: { chunk_size: chunkSize, parallelism },
+});
 const topic = cfg.topicFor('t');
 try {
   await db.conn.query(`CREATE TABLE t (
@@ -41,7 +48,7 @@ try {
   const peak = peakRssMb(run.child.pid!);
   run.child.kill('SIGTERM');
   const code = await run.exited;
-  console.log(JSON.stringify({ rows, chunk_size: chunkSize, parallelism, seconds, rows_per_s: Math.round(rows / seconds), peak_rss_mb: peak, exit_code: code }));
+  console.log(JSON.stringify({ rows, delivery: exactlyOnce ? 'exactly_once' : 'at_least_once', chunk_size: chunkSize, parallelism, seconds, rows_per_s: Math.round(rows / seconds), peak_rss_mb: peak, exit_code: code }));
 } finally {
   await deleteTopics(kafka, cfg.name);
   await db.drop();

@@ -5,7 +5,9 @@ import { Pipeline } from './pipeline.js';
 import { TableFilter } from './route/table-filter.js';
 import { TopicRouter } from './route/topic-router.js';
 import { EnvelopeEncoder } from './encode/envelope-encoder.js';
-import { KafkaSink } from './sink/kafka-sink.js';
+import { KafkaSink, type TransactionalOptions } from './sink/kafka-sink.js';
+import { KafkaCheckpointStore } from './checkpoint/kafka-checkpoint-store.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 import { ensureCompactedTopic, readTopicToEnd } from './sink/compacted-topic.js';
 import { TruncateDeletes } from './truncate-deletes.js';
 import { RecordSizeGuard } from './sink/record-size-guard.js';
@@ -44,11 +46,13 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   let server: ServerInfo | null = null;
   const outages = new OutageLog(logger.child('outage'));
   const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
+  const store = createCheckpointStore(config, { kafka });
   const encoder = new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION });
   return new Pipeline({
     name: config.name,
     logger,
-    store: createCheckpointStore(config, { kafka }),
+    store,
+    exactlyOnce: config.kafka.delivery === 'exactly_once',
     sink: new KafkaSink({
       kafka,
       logger: logger.child('sink'),
@@ -58,6 +62,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       retryMaxMs: config.kafka.retry_max_ms,
       compression: config.kafka.compression,
       outages,
+      ...(config.kafka.delivery === 'exactly_once' ? { transactional: transactional(config, store) } : {}),
     }),
     encoder,
     sizeGuard: new RecordSizeGuard({
@@ -140,6 +145,21 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
         outages,
       }),
   });
+}
+
+/** Exactly-once: one transactional id per pipeline, and the checkpoint record its transactions carry. */
+function transactional(config: PipelineConfig, store: CheckpointStore): TransactionalOptions {
+  // The config refuses exactly_once with any other store.
+  if (!(store instanceof KafkaCheckpointStore)) throw new Error('exactly_once without the kafka checkpoint store');
+  return {
+    id: `tributary-${config.name}`,
+    timeoutMs: config.kafka.transaction_timeout_ms,
+    checkpointRecord: (mark) => {
+      const cp: Checkpoint = { pipeline: config.name, position: mark.position, updatedAt: new Date().toISOString() };
+      if (mark.progress) cp.snapshot = mark.progress;
+      return store.record(cp);
+    },
+  };
 }
 
 /** The schemas topic must exist, compacted, before the first schema is published to it. */

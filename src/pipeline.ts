@@ -4,7 +4,7 @@ import { positionToString } from './model/position.js';
 import type { Logger } from './logger.js';
 import type { TopicRouter } from './route/topic-router.js';
 import type { EnvelopeEncoder } from './encode/envelope-encoder.js';
-import type { KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
+import type { CheckpointMark, KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
 import type { RecordSizeGuard } from './sink/record-size-guard.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 import { AckWindow } from './checkpoint/ack-window.js';
@@ -40,6 +40,11 @@ export interface PipelineParts {
   schemasTopic: string;
   tombstones: boolean;
   checkpointIntervalMs: number;
+  /**
+   * Exactly-once delivery: the checkpoint travels with the data, as a mark on the batch
+   * that ends a source transaction, in the sink's Kafka transactions; the store only loads.
+   */
+  exactlyOnce?: boolean;
   /** How long the checkpoint store may fail (loads retried, saves skipped) before the pipeline stops. */
   checkpointRetryMaxMs: number;
   /** Reports outages once as they begin and once as they end. */
@@ -100,6 +105,10 @@ export class Pipeline {
   private stopRequested: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private backpressure = false;
+  /** Exactly-once: where the stream stands after the newest batch handed on, and when it was last marked. */
+  private streamPosition: Position | null = null;
+  private streamProgress: SnapshotProgress | null = null;
+  private markedAt = 0;
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
   private readonly truncateDeletes: TruncateDeletes | null;
@@ -136,8 +145,10 @@ export class Pipeline {
     let timer: NodeJS.Timeout | null = null;
     try {
       await this.parts.preflight?.();
-      const checkpoint = await this.retryStore(() => store.load(), signal);
+      // The sink first: a transactional producer's start fences an older one of this
+      // pipeline and aborts what it left open, so the load below reads settled state.
       await sink.start();
+      const checkpoint = await this.retryStore(() => store.load(), signal);
       await this.parts.snapshot?.prepare();
       if (!checkpoint) {
         await this.begin(signal);
@@ -154,7 +165,9 @@ export class Pipeline {
           await this.begin(signal);
         }
       }
-      timer = setInterval(() => void this.persist().catch((err: unknown) => this.saveFailed(err)), this.parts.checkpointIntervalMs);
+      if (!this.parts.exactlyOnce) {
+        timer = setInterval(() => void this.persist().catch((err: unknown) => this.saveFailed(err)), this.parts.checkpointIntervalMs);
+      }
       if (!signal.aborted) await stopped;
     } catch (err) {
       this.failure ??= asTributaryError(err);
@@ -179,7 +192,8 @@ export class Pipeline {
     const plan = snap && snap.mode !== 'never' ? planSnapshot(await snap.listTables(), this.now()) : null;
     const first: Checkpoint = { pipeline: this.parts.name, position: from, updatedAt: new Date(this.now()).toISOString() };
     if (plan) first.snapshot = plan;
-    await this.retryStore(() => this.parts.store.save(first), signal);
+    if (this.parts.exactlyOnce) await this.parts.sink.send([], { mark: { position: from, progress: plan } });
+    else await this.retryStore(() => this.parts.store.save(first), signal);
     this.saved = from;
     this.savedAt = this.now();
     this.log.info(`starting at the current end of the binlog, ${positionToString(from)} (saved as the first checkpoint)`);
@@ -190,6 +204,8 @@ export class Pipeline {
   private async startStreaming(from: Position, progress: SnapshotProgress | null, signal: AbortSignal): Promise<void> {
     this.saved = from;
     this.window = new AckWindow(from, progress);
+    this.streamPosition = from;
+    this.streamProgress = progress;
     this.snapshot = this.parts.snapshot?.open(progress, (err) => this.fail(err)) ?? null;
     this.source = this.parts.openSource(
       from,
@@ -273,7 +289,8 @@ export class Pipeline {
     // Snapshot progress counts as data: a chunk whose rows were all left to the stream, or
     // an empty table's, must still reach the checkpoint (and `tributary status`) promptly.
     const hasData = messages.length > 0 || batch.progress !== undefined;
-    sink.send(messages).then(
+    const mark = this.parts.exactlyOnce ? this.markOf(batch, messages.length) : undefined;
+    sink.send(messages, mark ? { mark } : {}).then(
       () => {
         this.window.ack(ticket);
         if (hasData) this.dataAcked = true;
@@ -291,6 +308,22 @@ export class Pipeline {
         () => undefined,
       );
     }
+  }
+
+  /**
+   * Exactly-once: the checkpoint mark of a batch that ends a source transaction (or carries
+   * snapshot progress), so the sink may commit its Kafka transaction right after it. A
+   * position moved only by unpublished tables is marked at most every IDLE_SAVE_MS, like
+   * the at-least-once saves.
+   */
+  private markOf(batch: SourceBatch, messages: number): CheckpointMark | undefined {
+    if (batch.commit) this.streamPosition = batch.commit;
+    if (batch.progress) this.streamProgress = batch.progress;
+    if ((!batch.commit && !batch.progress) || !this.streamPosition) return undefined;
+    const now = this.now();
+    if (messages === 0 && !batch.progress && now - this.markedAt < IDLE_SAVE_MS) return undefined;
+    this.markedAt = now;
+    return { position: this.streamPosition, progress: this.streamProgress };
   }
 
   private warnKeyless(event: ChangeEvent): void {
@@ -355,8 +388,10 @@ export class Pipeline {
     await this.source?.close().catch(() => undefined);
     await sink.flush().catch(() => undefined);
     try {
-      await this.retryStore(() => this.persist(true), undefined, Math.min(FINAL_SAVE_MS, this.parts.checkpointRetryMaxMs));
-      if (this.saved) this.log.info(`stopped; checkpoint at ${positionToString(this.saved)}`);
+      // Exactly-once: the checkpoint is whatever the last committed transaction carried.
+      if (!this.parts.exactlyOnce) await this.retryStore(() => this.persist(true), undefined, Math.min(FINAL_SAVE_MS, this.parts.checkpointRetryMaxMs));
+      const at = this.parts.exactlyOnce ? (sink.committed?.position ?? this.saved) : this.saved;
+      if (at) this.log.info(`stopped; checkpoint at ${positionToString(at)}`);
     } catch (err) {
       this.failure ??= asTributaryError(err, 'CHECKPOINT_WRITE');
     }

@@ -82,6 +82,15 @@ export class KafkaCheckpointStore implements CheckpointStore {
     }
   }
 
+  /**
+   * The record `save` would write, for a writer that sends it itself: exactly-once delivery
+   * commits it in the same Kafka transaction as the data it covers.
+   */
+  record(cp: Checkpoint): { topic: string; key: Buffer; value: Buffer } {
+    if (cp.pipeline !== this.pipeline) throw foreignCheckpointError(cp.pipeline, this.pipeline);
+    return { topic: this.topic, key: Buffer.from(this.pipeline), value: Buffer.from(encodeCheckpoint(cp)) };
+  }
+
   /** A tombstone: `load` then finds no checkpoint, and compaction drops the old ones. */
   async clear(): Promise<void> {
     if (this.closed) throw storeClosedError(this.describe());

@@ -2,6 +2,9 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger, type LogLevel } from '../logger.js';
 import { buildPipeline } from '../build-pipeline.js';
 import { reportError } from './report-error.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { Logger } from '../logger.js';
+import { TributaryError } from '../errors/tributary-error.js';
 
 /**
  * Runs a pipeline until SIGINT/SIGTERM. A graceful stop stops reading, waits for in-flight
@@ -26,13 +29,40 @@ export async function startCommand(opts: { config: string; logLevel: LogLevel })
   process.on('SIGTERM', onSignal);
   try {
     const config = await loadConfig(opts.config);
-    const pipeline = await buildPipeline(config, logger);
-    await pipeline.run(controller.signal);
+    await runRestartingTransactions(config, logger, controller.signal);
     return 0;
   } catch (err) {
     return reportError(err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * Runs the pipeline. With exactly-once delivery, a failed Kafka transaction (or Kafka being
+ * unreachable) is settled the only exact way: the pipeline is built anew and resumes from
+ * the checkpoint its last committed transaction carried, just as a process restart would,
+ * for as long as kafka.retry_max_ms allows. At-least-once pipelines ride outages out inside.
+ */
+async function runRestartingTransactions(config: PipelineConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+  const bound = config.kafka.retry_max_ms;
+  let outageSince: number | null = null;
+  for (;;) {
+    const startedAt = Date.now();
+    try {
+      const pipeline = await buildPipeline(config, logger);
+      await pipeline.run(signal);
+      return;
+    } catch (err) {
+      const restartable = config.kafka.delivery === 'exactly_once' && err instanceof TributaryError && err.retriable;
+      if (signal.aborted || !restartable) throw err;
+      const now = Date.now();
+      // A run that streamed for a while ends one outage; the next failure starts another.
+      if (outageSince === null || now - startedAt > bound) outageSince = now;
+      if (now - outageSince > bound) throw err;
+      logger.warn(`${err.message}; restarting from the last committed checkpoint`, { code: err.code });
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 }

@@ -72,6 +72,8 @@ const kafka = z.strictObject({
   max_message_bytes: int(1_024, 2_147_483_647).default(1_048_576),
   oversized: oneOf(['fail', 'skip', 'truncate'] as const).default('fail'),
   skipped_topic: topicName().default('_tributary_skipped'),
+  delivery: oneOf(['at_least_once', 'exactly_once'] as const).default('at_least_once'),
+  transaction_timeout_ms: int(1_000, MAX_MS).default(300_000),
 }, table('[kafka]'));
 
 const route = z.strictObject({
@@ -108,6 +110,14 @@ const document = z.strictObject({
 
 export const pipelineConfigSchema = document
   .superRefine((c, ctx) => {
+    if (c.kafka.delivery === 'exactly_once' && c.checkpoint.store !== 'kafka') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'delivery'],
+        message: `"exactly_once" needs checkpoint.store = "kafka" (the checkpoint commits in the same Kafka transaction as the data), not "${c.checkpoint.store}"`,
+        input: c.kafka.delivery,
+      });
+    }
     if (c.kafka.batch_max_messages > c.kafka.max_in_flight_messages) {
       ctx.addIssue({
         code: 'custom',

@@ -70,14 +70,18 @@ export async function readTopicToEnd(
       consumer.on(consumer.events.CRASH, (event) => {
         if (!event.payload.restart) reject(event.payload.error);
       });
+      // The end is judged on every batch, records or not: a topic written in Kafka
+      // transactions ends with a commit marker, which reaches no eachBatch call.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const end = ends.get(payload.partition);
+        if (payload.topic === topic && end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
+        if (ends.size === 0) resolve();
+      });
       consumer
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             for (const m of batch.messages) onRecord(m.key, m.value);
-            const end = ends.get(batch.partition);
-            if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
-            if (ends.size === 0) resolve();
           },
         })
         .catch(reject);

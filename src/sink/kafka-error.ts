@@ -67,3 +67,33 @@ function tooLargeError(err: unknown, doing: string, type: string, message: strin
     cause: err,
   });
 }
+
+/**
+ * A Kafka transaction failed. Its outcome is the broker's to know (a commit may have landed
+ * although its answer was lost), so it is never retried in place: the error is retriable
+ * only in the sense that restarting the pipeline from the committed checkpoint settles it.
+ * A fenced producer is another process of the same pipeline that took over; that is final.
+ */
+export function transactionError(err: unknown, transactionalId: string): TributaryError {
+  if (err instanceof TributaryError) return err;
+  const chain: { name?: unknown; type?: unknown; message?: unknown }[] = [];
+  for (let e: unknown = err; typeof e === 'object' && e !== null && chain.length < 5; ) {
+    chain.push(e as { name?: unknown; type?: unknown; message?: unknown });
+    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  const message = String(chain[0]?.message ?? err);
+  const fenced = chain.some((e) => /INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|TRANSACTIONAL_ID_AUTHORIZATION|fenced/i.test(`${String(e.type)} ${String(e.message)}`));
+  if (fenced) {
+    return new TributaryError(`another producer with transactional.id ${transactionalId} took over: ${message}`, {
+      code: 'KAFKA_FENCED',
+      fix: 'another tributary process of this pipeline (same name) is publishing; run one per pipeline, or a standby that waits (see the README, "A standby")',
+      cause: err,
+    });
+  }
+  return new TributaryError(`a Kafka transaction of ${transactionalId} failed: ${message}`, {
+    code: 'KAFKA_TRANSACTION',
+    retriable: true,
+    fix: 'check that the brokers are running and reachable; the pipeline restarts from its last committed checkpoint, so nothing is lost or repeated',
+    cause: err,
+  });
+}

@@ -1,10 +1,12 @@
 import PQueue from 'p-queue';
-import { CompressionTypes, Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer, type TopicMessages, type Transaction } from 'kafkajs';
 import { TributaryError } from '../errors/tributary-error.js';
 import type { Logger } from '../logger.js';
 import type { OutageLog } from '../observe/outage-log.js';
-import { kafkaError } from './kafka-error.js';
+import { kafkaError, transactionError } from './kafka-error.js';
 import { RecordSizeLimit, type RecordHeaders } from './record-size-limit.js';
+import type { Position } from '../model/position.js';
+import type { SnapshotProgress } from '../model/snapshot-progress.js';
 
 /** One record for Kafka. A null value is a tombstone. */
 export interface OutboundMessage {
@@ -12,6 +14,26 @@ export interface OutboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers?: RecordHeaders;
+}
+
+/**
+ * Where the source stands once a group's messages are delivered: a transaction boundary.
+ * With exactly-once delivery, it is written, as the checkpoint record, in the same Kafka
+ * transaction as the messages it covers.
+ */
+export interface CheckpointMark {
+  position: Position;
+  progress: SnapshotProgress | null;
+}
+
+/** Kafka transactions: each commits its messages and the checkpoint record covering them. */
+export interface TransactionalOptions {
+  /** transactional.id; a second producer with the same id fences the first. */
+  id: string;
+  /** The checkpoint record for a mark (in the Kafka checkpoint store's topic and format). */
+  checkpointRecord(mark: CheckpointMark): OutboundMessage;
+  /** transaction.timeout.ms: how long a transaction may stay open (a huge source transaction). */
+  timeoutMs: number;
 }
 
 export interface KafkaSinkOptions {
@@ -28,6 +50,8 @@ export interface KafkaSinkOptions {
   compression: 'none' | 'gzip';
   /** Told when produce requests start failing and when they work again. */
   outages: OutageLog;
+  /** Exactly-once delivery; without it, at-least-once with an idempotent producer. */
+  transactional?: TransactionalOptions;
   signal?: AbortSignal;
 }
 
@@ -39,6 +63,10 @@ interface Pending {
   remaining: number;
   /** Nothing sent after this group travels in the same request (see send()). */
   barrier: boolean;
+  /** The group ends a source transaction (exactly-once: a Kafka transaction may commit after it). */
+  mark: CheckpointMark | undefined;
+  /** All its messages (none, for an empty marked group) are in a request already. */
+  sent: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -51,7 +79,12 @@ interface ProduceRequest {
   /** Sum of the records' sizes (RecordSizeLimit.recordBytes). */
   bytes: number;
   largestRecordBytes: number;
+  /** Exactly-once: the request ends at this mark, so its transaction commits with it. */
+  commit: CheckpointMark | null;
 }
+
+/** One group's share of a request: messages [from, to). */
+type Slice = [Pending, number, number];
 
 /**
  * Publishes messages with an idempotent producer (acks=all) and keeps their order: one
@@ -80,6 +113,8 @@ export class KafkaSink {
   private capacityWaiters: (() => void)[] = [];
   private started: Promise<void> | null = null;
   private closed: Promise<void> | null = null;
+  private transaction: Transaction | null = null;
+  private committedMark: CheckpointMark | null = null;
 
   constructor(options: KafkaSinkOptions) {
     this.options = options;
@@ -91,7 +126,13 @@ export class KafkaSink {
       // murmur2 like the Java client, so keys land where other Kafka tools expect them.
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+      ...(options.transactional ? { transactionalId: options.transactional.id, transactionTimeout: options.transactional.timeoutMs } : {}),
     });
+  }
+
+  /** Exactly-once: the newest mark whose transaction committed (what a restart resumes from). */
+  get committed(): CheckpointMark | null {
+    return this.committedMark;
   }
 
   start(): Promise<void> {
@@ -123,7 +164,7 @@ export class KafkaSink {
    * With `barrier`, later messages go in a later request, so they are only sent once
    * these are acked: schemas reach their topic before any message that uses them.
    */
-  send(messages: OutboundMessage[], options: { barrier?: boolean } = {}): Promise<void> {
+  send(messages: OutboundMessage[], options: { barrier?: boolean; mark?: CheckpointMark } = {}): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) {
       return Promise.reject(
@@ -133,9 +174,11 @@ export class KafkaSink {
         }),
       );
     }
-    if (messages.length === 0) return Promise.resolve();
+    // An empty group still matters to a transaction: its mark is the checkpoint to commit.
+    const mark = this.options.transactional ? options.mark : undefined;
+    if (messages.length === 0 && !mark) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false });
+      this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false, mark, sent: false });
       this.inFlight += messages.length;
       if (this.requests.size === 0) void this.requests.add(() => this.produceNext());
     });
@@ -150,6 +193,9 @@ export class KafkaSink {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.requests.onIdle().catch(() => undefined);
+      // A transaction left open ends mid source transaction: abort it, the restart sends it whole.
+      await this.transaction?.abort().catch(() => undefined);
+      this.transaction = null;
       if (this.started) await this.producer.disconnect().catch(() => undefined);
     })();
     return this.closed;
@@ -159,46 +205,100 @@ export class KafkaSink {
   private async produceNext(): Promise<void> {
     if (this.failure) return;
     const request = this.take();
-    if (request.count === 0) return;
+    if (request.count === 0 && !request.commit) return;
     try {
-      await this.options.outages.retry(
-        'Kafka',
-        async () => {
-          try {
-            await this.producer.sendBatch({
-              topicMessages: request.topicMessages,
-              acks: -1,
-              compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-            });
-          } catch (err) {
-            throw kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request));
-          }
-        },
-        { maxMs: this.options.retryMaxMs, ...(this.options.signal ? { signal: this.options.signal } : {}) },
-      );
+      if (this.options.transactional) await this.produceInTransaction(request, this.options.transactional);
+      else await this.produceIdempotent(request);
     } catch (err) {
       this.fail(err instanceof TributaryError ? err : kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request)));
       return;
     }
     this.ack(request);
-    if (this.queue.some((g) => g.taken < g.messages.length)) void this.requests.add(() => this.produceNext());
+    if (this.queue.some((g) => !g.sent)) void this.requests.add(() => this.produceNext());
+  }
+
+  private produceIdempotent(request: ProduceRequest): Promise<void> {
+    return this.options.outages.retry(
+      'Kafka',
+      async () => {
+        try {
+          await this.producer.sendBatch({ topicMessages: request.topicMessages, acks: -1, compression: this.compression() });
+        } catch (err) {
+          throw kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request));
+        }
+      },
+      { maxMs: this.options.retryMaxMs, ...(this.options.signal ? { signal: this.options.signal } : {}) },
+    );
+  }
+
+  /**
+   * Sends a request inside the open Kafka transaction, and commits it when the request ends
+   * at a mark, with the checkpoint record for that mark. A source transaction larger than a
+   * request spans several requests of one Kafka transaction, so a read_committed consumer
+   * sees it whole or not at all, and a crash never leaves half of it committed.
+   *
+   * Nothing is retried here: the outcome of a failed transaction is only known to the
+   * broker, and the restart from the committed checkpoint (cli/start-command.ts) is
+   * what settles it exactly.
+   */
+  private async produceInTransaction(request: ProduceRequest, tx: TransactionalOptions): Promise<void> {
+    try {
+      this.transaction ??= await this.producer.transaction();
+      const topicMessages = request.commit ? [...request.topicMessages, toTopicMessages(tx.checkpointRecord(request.commit))] : request.topicMessages;
+      await this.transaction.sendBatch({ topicMessages, acks: -1, compression: this.compression() });
+      if (request.commit) {
+        await this.transaction.commit();
+        this.transaction = null;
+        this.committedMark = request.commit;
+      }
+    } catch (err) {
+      await this.transaction?.abort().catch(() => undefined);
+      this.transaction = null;
+      throw transactionError(err, tx.id);
+    }
+  }
+
+  private compression(): CompressionTypes {
+    return this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   /**
    * Gathers the oldest untaken messages, across groups and topics, into one request, up to
-   * batchMaxMessages and the byte limit (always at least one message).
+   * batchMaxMessages and the byte limit (always at least one message). With transactions,
+   * a request that would end inside a source transaction ends at the last mark before
+   * instead, when it has one, so that most requests can commit.
    */
   private take(): ProduceRequest {
-    const byTopic = new Map<string, TopicMessages>();
-    const parts: [Pending, number][] = [];
+    const slices = this.plan();
+    let commit: CheckpointMark | null = null;
+    if (this.options.transactional) {
+      let last = -1;
+      for (let i = 0; i < slices.length; i++) {
+        const [group, , to] = slices[i]!;
+        if (group.mark && to === group.messages.length) last = i;
+      }
+      if (last >= 0) {
+        slices.length = last + 1;
+        commit = slices[last]![0].mark!;
+      }
+    }
+    return this.build(slices, commit);
+  }
+
+  /** Which messages of which groups the next request carries, within the limits. */
+  private plan(): Slice[] {
+    const slices: Slice[] = [];
     let count = 0;
     let bytes = 0;
-    let largest = 0;
     let full = false;
     const max = this.options.batchMaxMessages;
     const limit = this.limit;
     for (const group of this.queue) {
       if (count >= max || full) break;
+      if (group.sent) {
+        if (group.barrier) break;
+        continue;
+      }
       const from = group.taken;
       const end = Math.min(group.messages.length, from + (max - count));
       let to = from;
@@ -210,6 +310,26 @@ export class KafkaSink {
           break;
         }
         bytes += size;
+      }
+      slices.push([group, from, to]);
+      count += to - from;
+      // A barrier group travels without anything sent after it, even when it is not done.
+      if (group.barrier) break;
+    }
+    return slices;
+  }
+
+  private build(slices: Slice[], commit: CheckpointMark | null): ProduceRequest {
+    const byTopic = new Map<string, TopicMessages>();
+    const parts: [Pending, number][] = [];
+    let count = 0;
+    let bytes = 0;
+    let largest = 0;
+    for (const [group, from, to] of slices) {
+      for (let i = from; i < to; i++) {
+        const m = group.messages[i]!;
+        const size = this.limit.recordBytes(m.key, m.value, m.headers);
+        bytes += size;
         if (size > largest) largest = size;
         let entry = byTopic.get(m.topic);
         if (!entry) {
@@ -218,13 +338,12 @@ export class KafkaSink {
         }
         entry.messages.push(m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value });
       }
-      if (to > from) parts.push([group, to - from]);
+      parts.push([group, to - from]);
       group.taken = to;
+      if (to === group.messages.length) group.sent = true;
       count += to - from;
-      // A barrier group travels without anything sent after it, even when it is not done.
-      if (group.barrier) break;
     }
-    return { topicMessages: [...byTopic.values()], parts, count, bytes, largestRecordBytes: largest };
+    return { topicMessages: [...byTopic.values()], parts, count, bytes, largestRecordBytes: largest, commit };
   }
 
   private requestContext(request: ProduceRequest): { topics: string[]; requestBytes: number; largestRecordBytes: number; maxMessageBytes: number } {
@@ -239,7 +358,7 @@ export class KafkaSink {
   /** Counts a request's messages as acked; groups complete in order, so they leave from the front. */
   private ack(request: ProduceRequest): void {
     for (const [group, n] of request.parts) group.remaining -= n;
-    while (this.queue.length > 0 && this.queue[0]!.remaining === 0) this.queue.shift()!.resolve();
+    while (this.queue.length > 0 && this.queue[0]!.remaining === 0 && this.queue[0]!.sent) this.queue.shift()!.resolve();
     this.inFlight -= request.count;
     if (this.inFlight <= this.options.maxInFlightMessages / 2 && this.capacityWaiters.length > 0) {
       const waiters = this.capacityWaiters;
@@ -257,4 +376,8 @@ export class KafkaSink {
     for (const w of waiters) w();
     this.options.logger.error('Kafka sink failed; nothing after the last acked message is checkpointed', { error: err.message });
   }
+}
+
+function toTopicMessages(m: OutboundMessage): TopicMessages {
+  return { topic: m.topic, messages: [{ key: m.key, value: m.value }] };
 }

@@ -64,14 +64,18 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
           records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
-          const id = `${topic}:${partition}`;
-          const end = ends.get(id);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(id);
-          if (ends.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
         },
+      });
+      // Judged per batch, records or not: a transactional topic ends with a commit marker,
+      // which is no message. The event comes after the batch's eachMessage calls.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const id = `${payload.topic}:${payload.partition}`;
+        const end = ends.get(id);
+        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(id);
+        if (ends.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     });
   } finally {

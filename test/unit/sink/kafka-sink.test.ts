@@ -46,6 +46,22 @@ class RecordingFakeProducer {
     this.disconnects++;
   }
 
+  /** Per transaction: the request indexes it carried, and how it ended. */
+  readonly transactions: { requests: number[]; end: 'open' | 'commit' | 'abort' }[] = [];
+
+  async transaction(): Promise<{ sendBatch(b: ProducerBatch): Promise<never[]>; commit(): Promise<void>; abort(): Promise<void> }> {
+    const tx = { requests: [] as number[], end: 'open' as 'open' | 'commit' | 'abort' };
+    this.transactions.push(tx);
+    return {
+      sendBatch: (b) => {
+        tx.requests.push(this.batches.length);
+        return this.sendBatch(b);
+      },
+      commit: async () => void (tx.end = 'commit'),
+      abort: async () => void (tx.end = 'abort'),
+    };
+  }
+
   sendBatch(batch: ProducerBatch): Promise<never[]> {
     const d = deferred();
     this.batches.push(batch);
@@ -598,6 +614,100 @@ describe('KafkaSink', () => {
       assert.equal(e.retriable, true);
       assert.match(e.fix ?? '', /brokers/);
       return true;
+    });
+  });
+
+  describe('with Kafka transactions (exactly-once)', () => {
+    const mark = (seq: number) => ({ position: { gtid: `0-1-${seq}`, file: 'binlog.000001', pos: seq }, progress: null });
+    const transactional = {
+      id: 'tributary-t',
+      timeoutMs: 60_000,
+      checkpointRecord: (m: { position: { gtid: string | null } }) => ({ topic: 'cp', key: Buffer.from('t'), value: Buffer.from(String(m.position.gtid)) }),
+    };
+
+    it('asks for a transactional producer with the pipeline\'s id', () => {
+      const { producerConfigs } = makeSink({ transactional });
+      assert.equal(producerConfigs[0]!.transactionalId, 'tributary-t');
+      assert.equal(producerConfigs[0]!.idempotent, true);
+      assert.equal(producerConfigs[0]!.transactionTimeout, 60_000);
+    });
+
+    it('commits a request that ends at a mark, with the checkpoint record of that mark in it', async () => {
+      const { sink, producer } = makeSink({ transactional });
+      const sent = watch(sink.send(msgs('t', 'a', 'b'), { mark: mark(7) }));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['t', ['a', 'b']], ['cp', ['t']]]);
+      assert.equal(String(producer.batches[0]!.topicMessages![1]!.messages[0]!.value), '0-1-7');
+      producer.ack(0);
+      await sent.promise;
+      await settle();
+      assert.deepEqual(producer.transactions, [{ requests: [0], end: 'commit' }]);
+      assert.deepEqual(sink.committed, mark(7));
+    });
+
+    it('cuts a request at the last mark so it can commit, and keeps a source transaction larger than a request in one Kafka transaction', async () => {
+      const { sink, producer } = makeSink({ transactional, batchMaxMessages: 3 });
+      const first = watch(sink.send(msgs('t', 'x'), { mark: mark(1) }));
+      await settle();
+      // While request 0 is out: a source transaction of 5 messages in two batches, the second with the commit.
+      void sink.send(msgs('t', 'm1', 'm2'));
+      void sink.send(msgs('t', 'm3', 'm4', 'm5'), { mark: mark(2) });
+      producer.ack(0);
+      await first.promise;
+      await settle();
+      // m1..m3 cannot end at a mark: they go out uncommitted, in a transaction left open.
+      assert.deepEqual(producer.summary(1), [['t', ['m1', 'm2', 'm3']]]);
+      producer.ack(1);
+      await settle();
+      assert.deepEqual(producer.summary(2), [['t', ['m4', 'm5']], ['cp', ['t']]]);
+      producer.ack(2);
+      await settle();
+      assert.deepEqual(producer.transactions, [
+        { requests: [0], end: 'commit' },
+        { requests: [1, 2], end: 'commit' },
+      ]);
+      assert.deepEqual(sink.committed, mark(2));
+    });
+
+    it('leaves out what follows the last mark when a request would end inside a source transaction', async () => {
+      const { sink, producer } = makeSink({ transactional, batchMaxMessages: 10 });
+      const blocker = watch(sink.send(msgs('t', 'x'), { mark: mark(1) }));
+      await settle();
+      void sink.send(msgs('t', 'a'), { mark: mark(2) });
+      void sink.send(msgs('t', 'b', 'c'));
+      producer.ack(0);
+      await blocker.promise;
+      await settle();
+      assert.deepEqual(producer.summary(1), [['t', ['a']], ['cp', ['t']]], 'b and c wait for their commit');
+    });
+
+    it('sends an empty marked send as a transaction of the checkpoint record alone', async () => {
+      const { sink, producer } = makeSink({ transactional });
+      const sent = watch(sink.send([], { mark: mark(3) }));
+      await settle();
+      assert.deepEqual(producer.summary(0), [['cp', ['t']]]);
+      producer.ack(0);
+      await sent.promise;
+      assert.deepEqual(sink.committed, mark(3));
+    });
+
+    it('aborts a failed transaction and fails without retrying: the restart from the committed checkpoint settles it', async () => {
+      const { sink, producer } = makeSink({ transactional });
+      const sent = watch(sink.send(msgs('t', 'a'), { mark: mark(4) }));
+      await settle();
+      producer.failWith(0, new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9', { broker: '127.0.0.1:9', code: 'ECONNREFUSED' }));
+      await assert.rejects(sent.promise, (err: unknown) => err instanceof TributaryError && err.code === 'KAFKA_TRANSACTION' && err.retriable);
+      assert.equal(producer.batches.length, 1, 'no retry in place');
+      assert.deepEqual(producer.transactions, [{ requests: [0], end: 'abort' }]);
+      assert.equal(sink.committed, null);
+    });
+
+    it('a fenced producer is final: another process of the pipeline took over', async () => {
+      const { sink, producer } = makeSink({ transactional });
+      const sent = watch(sink.send(msgs('t', 'a'), { mark: mark(5) }));
+      await settle();
+      producer.failWith(0, new KafkaJSProtocolError(Object.assign(new Error('Producer attempted an operation with an old epoch'), { type: 'INVALID_PRODUCER_EPOCH', code: 47, retriable: false })));
+      await assert.rejects(sent.promise, (err: unknown) => err instanceof TributaryError && err.code === 'KAFKA_FENCED' && !err.retriable);
     });
   });
 });
