@@ -31,15 +31,7 @@ import { OutageLog } from './observe/outage-log.js';
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
   const endpoint = sourceEndpoint(config);
-  const kafka = new Kafka({
-    clientId: config.kafka.client_id,
-    brokers: config.kafka.brokers,
-    connectionTimeout: 5_000,
-    // Few quick kafkajs-level retries; the long patience is withRetry's, bounded by retry_max_ms.
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 2_000 },
-    logLevel: kafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafka(logger.child('kafkajs'), entry),
-  });
+  const kafka = kafkaClient(config, logger);
   const filter = new TableFilter(config.source.include, config.source.exclude);
   const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg) });
   const control = new ControlTables(endpoint);
@@ -144,6 +136,19 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
         retryMaxMs: config.source.retry_max_ms,
         outages,
       }),
+  });
+}
+
+/** The pipeline's kafkajs client, as every part that talks to Kafka uses it. */
+export function kafkaClient(config: PipelineConfig, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.kafka.client_id,
+    brokers: config.kafka.brokers,
+    connectionTimeout: 5_000,
+    // Few quick kafkajs-level retries; the long patience is withRetry's, bounded by retry_max_ms.
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: kafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafka(logger.child('kafkajs'), entry),
   });
 }
 

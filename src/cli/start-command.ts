@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load-config.js';
 import { createLogger, type LogLevel } from '../logger.js';
-import { buildPipeline } from '../build-pipeline.js';
+import { buildPipeline, kafkaClient } from '../build-pipeline.js';
+import { KafkaLease } from '../standby/kafka-lease.js';
 import { reportError } from './report-error.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import type { Logger } from '../logger.js';
@@ -27,13 +28,32 @@ export async function startCommand(opts: { config: string; logLevel: LogLevel })
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let lease: KafkaLease | null = null;
   try {
     const config = await loadConfig(opts.config);
+    if (config.standby.enabled) {
+      lease = new KafkaLease({
+        kafka: kafkaClient(config, logger),
+        topic: config.standby.topic,
+        pipeline: config.name,
+        leaseMs: config.standby.lease_ms,
+        logger: logger.child('standby'),
+      });
+      // A holder that lost its lease must not publish one more message, nor save a
+      // checkpoint over the new holder's: it exits at once.
+      lease.onLost((err) => process.exit(reportError(err)));
+      await lease.acquire(controller.signal).catch((err: unknown) => {
+        if (!controller.signal.aborted) throw err;
+      });
+      if (controller.signal.aborted) return 0;
+    }
     await runRestartingTransactions(config, logger, controller.signal);
     return 0;
   } catch (err) {
     return reportError(err);
   } finally {
+    // Released on a graceful stop (or a failure), so a standby takes over at once.
+    await lease?.close(true);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -96,6 +96,12 @@ const snapshot = z.strictObject({
   max_unkeyed_rows: int(0, Number.MAX_SAFE_INTEGER).default(1_000_000),
 }, table('[snapshot]'));
 
+const standby = z.strictObject({
+  enabled: bool().default(false),
+  lease_ms: int(1_000, MAX_MS).default(10_000),
+  topic: topicName().default('_tributary_leases'),
+}, table('[standby]'));
+
 const document = z.strictObject({
   name: z
     .string({ error: 'expected a pipeline name of letters, digits, ".", "_", "-"' })
@@ -106,6 +112,7 @@ const document = z.strictObject({
   routes: list(route, 'tables ([[routes]] with match and topic)').default([]),
   checkpoint: checkpoint.prefault({}),
   snapshot: snapshot.prefault({}),
+  standby: standby.prefault({}),
 }, table('(the whole document)'));
 
 export const pipelineConfigSchema = document

@@ -54,6 +54,8 @@ describe('parseConfig', () => {
         max_message_bytes: 1048576,
         oversized: 'fail',
         skipped_topic: '_tributary_skipped',
+        delivery: 'at_least_once',
+        transaction_timeout_ms: 300000,
       },
       routes: [],
       checkpoint: {
@@ -64,7 +66,23 @@ describe('parseConfig', () => {
         path: './.tributary/shop.checkpoint.json',
       },
       snapshot: { mode: 'initial', chunk_size: 10000, parallelism: 2, max_unkeyed_rows: 1000000 },
+      standby: { enabled: false, lease_ms: 10000, topic: '_tributary_leases' },
     });
+  });
+
+  it('refuses exactly_once delivery without the kafka checkpoint store, at kafka.delivery', () => {
+    assert.throws(
+      () => parseConfig(`${MINIMAL}delivery = "exactly_once"\n[checkpoint]\nstore = "mysql"\n`, undefined, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(
+          err.issues.map((i) => i.path),
+          ['kafka.delivery'],
+        );
+        assert.match(err.message, /needs checkpoint\.store = "kafka"/);
+        return true;
+      },
+    );
   });
 
   it('keeps explicit values over derived defaults', () => {
