@@ -16,6 +16,7 @@ import { kafkaError } from './sink/kafka-error.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
 import { checkServer, type ServerInfo } from './source/binlog/server-check.js';
+import { claimServerId, type ServerIdClaim } from './source/binlog/server-id-claim.js';
 import { sourceEndpoint } from './source/source-endpoint.js';
 import { TableSchemaCache } from './source/schema/table-schema-cache.js';
 import { ZONGJI_ROW_OPTIONS } from './source/schema/zongji-row-options.js';
@@ -40,6 +41,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
   const store = createCheckpointStore(config, { kafka });
   const encoder = new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION });
+  let claim: ServerIdClaim | null = null;
   return new Pipeline({
     name: config.name,
     logger,
@@ -80,6 +82,9 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     preflight: async () => {
       server = await outages.retry('MySQL', () => checkServer(endpoint), { maxMs: config.source.retry_max_ms });
       logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
+      const s = server;
+      claim ??= await outages.retry('MySQL', () => claimServerId(endpoint, s, { serverId: config.source.server_id, pipeline: config.name }, (msg) => logger.warn(msg)), { maxMs: config.source.retry_max_ms });
+      for (const warning of filter.warnings(await outages.retry('MySQL', () => reader.listBaseTables(), { maxMs: config.source.retry_max_ms }))) logger.warn(warning);
       await outages.retry('Kafka', () => prepareSchemasTopic(kafka, config.kafka.schemas_topic), { maxMs: config.kafka.retry_max_ms });
     },
     truncateDeletes:
@@ -96,6 +101,10 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
               hooks,
             )
         : undefined,
+    release: async () => {
+      await claim?.close();
+      claim = null;
+    },
     snapshot: {
       mode: config.snapshot.mode,
       prepare: () => outages.retry('MySQL', () => control.prepare(), { maxMs: config.source.retry_max_ms }),

@@ -57,6 +57,8 @@ export interface PipelineParts {
   snapshot?: SnapshotParts;
   /** Checks run before streaming (server settings, ...). */
   preflight?: () => Promise<void>;
+  /** Gives back what preflight took (the server_id claim), once the source is closed. */
+  release?: () => Promise<void>;
   now?: () => number;
   /** kafka.truncate_handling = "deletes": replaces `t` events by deletes of the live keys. */
   truncateDeletes?: (hooks: TableEndHooks) => TruncateDeletes;
@@ -398,5 +400,6 @@ export class Pipeline {
     await sink.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await this.parts.snapshot?.close().catch(() => undefined);
+    await this.parts.release?.().catch(() => undefined);
   }
 }

@@ -18,4 +18,9 @@ export class TableGlob {
   matches(db: string, table: string): boolean {
     return this.regex.test(`${db}.${table}`);
   }
+
+  /** Matches one name alone, for a glob made of one part of a `db.table` pattern. */
+  matchesName(name: string): boolean {
+    return this.regex.test(name);
+  }
 }

@@ -33,6 +33,18 @@ export function mysqlError(err: unknown, doing: string, where: string): Tributar
       cause: err,
     });
   }
+  // Checked before the purge test: MySQL reports it as errno 1236 too, MariaDB as 4052
+  // (ER_SLAVE_SAME_ID, which mysql2 names after MySQL's unrelated 4052).
+  if (/same server_uuid\/server_id|same server_id/i.test(message)) {
+    return new TributaryError(
+      `MySQL at ${where} dropped this pipeline's binlog connection: another replica connected with the same [source] server_id (${message})`,
+      {
+        code: 'MYSQL_REPLICA_CONFLICT',
+        fix: 'give every pipeline and every replica of this server its own [source] server_id (see `SHOW SLAVE HOSTS` and the other pipelines\' configs), then start this pipeline again; restarting it unchanged would knock the other one off in turn',
+        cause: err,
+      },
+    );
+  }
   if (errno === 1236 || errno === 1945 || errno === 1955 || /purged|could not find GTID|not found in binlog/i.test(message)) {
     return new TributaryError(`the binlog position Tributary needs is no longer on the server (${message})`, {
       code: 'MYSQL_POSITION_PURGED',

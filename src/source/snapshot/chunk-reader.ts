@@ -81,13 +81,16 @@ export class ChunkReader {
 
   /** Base tables (not views) that the filter includes, sorted by db, then table. */
   async listTables(filter: TableFilter): Promise<{ db: string; table: string }[]> {
-    const rows = await this.run('list the tables to snapshot', async (conn) => {
+    return (await this.listBaseTables('list the tables to snapshot')).filter((t) => filter.includes(t.db, t.table));
+  }
+
+  /** Every base table the [source] user can see, system schemas too, sorted by db, then table. */
+  async listBaseTables(doing = 'list the tables'): Promise<{ db: string; table: string }[]> {
+    const rows = await this.run(doing, async (conn) => {
       const [result] = await conn.query<mysql.RowDataPacket[]>(TABLES_QUERY);
       return result;
     });
-    const tables = rows
-      .map((r) => ({ db: String(r.db), table: String(r.tbl) }))
-      .filter((t) => filter.includes(t.db, t.table));
+    const tables = rows.map((r) => ({ db: String(r.db), table: String(r.tbl) }));
     // Code-unit order, not information_schema's case-insensitive collation: deterministic.
     return tables.sort((a, b) => compare(a.db, b.db) || compare(a.table, b.table));
   }
