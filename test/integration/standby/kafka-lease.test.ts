@@ -13,7 +13,8 @@ import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../sup
 import { spawnTributary, startTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { readPositioned } from '../../support/topic-reader.js';
 import { delivered } from '../../support/delivered.js';
-import { ChangeWriter, type Version } from '../../support/change-writer.js';
+import { ChangeWriter } from '../../support/change-writer.js';
+import { assertWrittenDelivered } from '../../support/written-delivered.js';
 import { ChangeLog } from '../../support/change-log.js';
 
 type Child = ReturnType<typeof spawnTributary>;
@@ -117,19 +118,5 @@ test('a standby waits, takes over after a kill -9 of the active process and at o
   assert.equal(maxDumps, 1, `binlog readers seen at once: ${overlaps.join('; ')}\nkilled at ${new Date(killedAt).toISOString()}, stopped at ${new Date(stoppedAt).toISOString()}`);
 
   const log = new ChangeLog(await readPositioned(kafka, cfg.schemasTopic, [topic]));
-  const perTx = new Map<string, number>();
-  const versions = new Map<number, Version[]>();
-  for (const r of log.unique()) {
-    const gtid = String(r.value!.source.gtid);
-    perTx.set(gtid, (perTx.get(gtid) ?? 0) + 1);
-    const id = (r.key as { id: number }).id;
-    let list = versions.get(id);
-    if (!list) versions.set(id, (list = []));
-    list.push(r.value!.op === 'd' ? 'd' : (r.value!.after!.version as number));
-  }
-  assert.deepEqual(
-    writer.transactions.map((tx) => [tx.gtid, perTx.get(tx.gtid) ?? 0]),
-    writer.transactions.map((tx) => [tx.gtid, tx.events]),
-  );
-  assert.deepEqual(Object.fromEntries(versions), Object.fromEntries(writer.history));
+  assertWrittenDelivered(writer, log);
 });

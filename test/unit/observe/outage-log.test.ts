@@ -2,27 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutageLog } from '../../../src/observe/outage-log.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
-import type { Logger } from '../../../src/logger.js';
+import { recordingLogger } from '../../support/recording-logger.js';
 
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger = {
-    lines,
-    debug: (m: string) => void lines.push(`debug ${m}`),
-    info: (m: string) => void lines.push(`info ${m}`),
-    warn: (m: string) => void lines.push(`warn ${m}`),
-    error: (m: string) => void lines.push(`error ${m}`),
-    child: () => logger,
-  };
-  return logger;
-}
 
 const down = new TributaryError('connect ECONNREFUSED', { code: 'KAFKA_CONNECT', retriable: true });
 
 describe('OutageLog', () => {
   it('logs an outage once as it begins and once as it ends, with its length and attempts', () => {
     let now = 1_000;
-    const log = recorder();
+    const log = recordingLogger();
     const outages = new OutageLog(log, () => now);
     assert.equal(outages.failing('Kafka', down, 60_000), 0);
     now += 2_500;
@@ -37,7 +25,7 @@ describe('OutageLog', () => {
   });
 
   it('keeps outages of different dependencies apart', () => {
-    const log = recorder();
+    const log = recordingLogger();
     const outages = new OutageLog(log, () => 0);
     outages.failing('Kafka', down, 1_000);
     outages.failing('MySQL', down, 5_000);
@@ -47,7 +35,7 @@ describe('OutageLog', () => {
   });
 
   it('retry() reports the outage of a retried operation and its end', async () => {
-    const log = recorder();
+    const log = recordingLogger();
     const outages = new OutageLog(log);
     let calls = 0;
     const result = await outages.retry(
@@ -66,7 +54,7 @@ describe('OutageLog', () => {
   });
 
   it('retry() gives up with the error once the bound is spent, and never retries a non-retriable error', async () => {
-    const outages = new OutageLog(recorder());
+    const outages = new OutageLog(recordingLogger());
     const fatal = new TributaryError('access denied', { code: 'MYSQL_AUTH' });
     let calls = 0;
     await assert.rejects(

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import kafkajs, { CompressionTypes, type Kafka, type ProducerBatch, type ProducerConfig } from 'kafkajs';
 import { KafkaSink, type KafkaSinkOptions, type OutboundMessage } from '../../../src/sink/kafka-sink.js';
 import { TributaryError } from '../../../src/errors/tributary-error.js';
-import type { Logger } from '../../../src/logger.js';
 import { OutageLog } from '../../../src/observe/outage-log.js';
+import { recordingLogger } from '../../support/recording-logger.js';
 
 // kafkajs spreads its error classes into module.exports, which Node cannot see as named ESM exports.
 const { KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSNonRetriableError } = kafkajs;
@@ -92,19 +92,6 @@ class RecordingFakeProducer {
   }
 }
 
-/** A logger that keeps its lines, so tests can see retries and failures reported. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger = {
-    lines,
-    debug: (m: string) => void lines.push(`debug ${m}`),
-    info: (m: string) => void lines.push(`info ${m}`),
-    warn: (m: string) => void lines.push(`warn ${m}`),
-    error: (m: string) => void lines.push(`error ${m}`),
-    child: () => logger,
-  };
-  return logger;
-}
 
 function makeSink(options: Partial<Omit<KafkaSinkOptions, 'kafka' | 'logger'>> = {}) {
   const producer = new RecordingFakeProducer();
