@@ -57,17 +57,23 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out reading ${topics.join(',')}: ${[...ends.keys()].join(',')} not finished`)), timeoutMs);
+      // The end is seen per batch, not per message: in a transactional topic the last
+      // offsets are commit markers, which a (read_committed) consumer never gets as
+      // messages. A batch's lastOffset counts them, and a batch of nothing but markers
+      // still ends with this event, though eachMessage is not called for it.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const id = `${payload.topic}:${payload.partition}`;
+        const end = ends.get(id);
+        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(id);
+        if (ends.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
           records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value });
-          const id = `${topic}:${partition}`;
-          const end = ends.get(id);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) ends.delete(id);
-          if (ends.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
         },
       });
     });
