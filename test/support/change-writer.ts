@@ -7,6 +7,11 @@
  * bumps the version of a random live row (sometimes several in one statement), and
  * sometimes deletes a live row. Ids are never reused, so a key's history is one create,
  * then updates, then at most one delete.
+ *
+ * With `reconnect` the writer survives server restarts. A transaction cut off mid-commit
+ * may or may not have committed; its inserted row tells which (in this mode a transaction
+ * never deletes the row it inserts), so `history` stays exact. Such a transaction's GTID is
+ * unknown: it is counted in `unconfirmed`, not listed in `transactions`.
  */
 import type mysql from 'mysql2/promise';
 import { gtidSeq } from './gtid-seq.js';
@@ -22,13 +27,25 @@ export interface WrittenTransaction {
   events: number;
 }
 
+export interface ChangeWriterOptions {
+  /** Opens a new connection after the server went away; without it a lost connection fails the writer. */
+  reconnect?: () => Promise<mysql.Connection>;
+  /** Pause between background transactions, to leave the pipeline some CPU. */
+  pauseMs?: number;
+}
+
 export class ChangeWriter {
   readonly transactions: WrittenTransaction[] = [];
+  /** Transactions cut off mid-commit that turned out committed (their GTID unknown). */
+  unconfirmed = 0;
+  /** Row events of every committed transaction, unconfirmed ones included. */
+  events = 0;
   /** Per id, every version it had, in order, ending with 'd' if deleted. */
   readonly history = new Map<number, Version[]>();
   readonly seed: number;
-  private readonly conn: mysql.Connection;
+  private conn: mysql.Connection;
   private readonly table: string;
+  private readonly options: ChangeWriterOptions;
   private readonly random: () => number;
   private readonly live: number[] = [];
   private readonly versions = new Map<number, number>();
@@ -38,8 +55,9 @@ export class ChangeWriter {
   private failure: unknown = null;
   private waiters: { count: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
-  constructor(conn: mysql.Connection, table: string, seed = Math.floor(Math.random() * 2 ** 31)) {
+  constructor(conn: mysql.Connection, table: string, seed = Math.floor(Math.random() * 2 ** 31), options: ChangeWriterOptions = {}) {
     this.conn = conn;
+    this.options = options;
     this.table = table;
     this.seed = seed;
     this.random = mulberry32(seed);
@@ -53,15 +71,15 @@ export class ChangeWriter {
     return this.transactions.length;
   }
 
-  /** Runs one transaction and records it. */
-  async step(): Promise<WrittenTransaction> {
+  /** Runs one transaction and records it; null for one cut off that did not commit, or one whose GTID is unknown. */
+  async step(): Promise<WrittenTransaction | null> {
     const n = this.transactions.length + 1;
     const note = `tx${n}`;
     const inserted: number[] = [];
     for (let i = this.random() < 0.15 ? 2 + Math.floor(this.random() * 2) : 1; i > 0; i--) inserted.push(this.nextId++);
     const candidates = [...this.live, ...inserted];
     const updated = this.pick(candidates, this.random() < 0.15 ? 2 + Math.floor(this.random() * 3) : 1);
-    const deleted = this.live.length > 1 && this.random() < 0.12 ? this.pick(candidates, 1) : [];
+    const deleted = this.live.length > 1 && this.random() < 0.12 ? this.pick(this.options.reconnect ? this.live : candidates, 1) : [];
     const t = `\`${this.table}\``;
     const statements = [
       'START TRANSACTION',
@@ -71,9 +89,18 @@ export class ChangeWriter {
       'COMMIT',
       'SELECT @@last_gtid AS g',
     ];
-    const [results] = await this.conn.query(statements.join('; '));
-    const last = (results as unknown[])[statements.length - 1] as { g: string }[];
-    const gtid = last[0]!.g;
+    let gtid: string | null;
+    try {
+      const [results] = await this.conn.query(statements.join('; '));
+      gtid = ((results as unknown[])[statements.length - 1] as { g: string }[])[0]!.g;
+    } catch (err) {
+      if (!this.options.reconnect || !(err as { fatal?: boolean }).fatal) throw err;
+      await this.reopen();
+      const [found] = await this.conn.query(`SELECT 1 FROM ${t} WHERE id = ${inserted[0]}`);
+      // Not committed: the ids stay unused, which is fine (ids are never reused anyway).
+      if ((found as unknown[]).length === 0) return null;
+      gtid = null;
+    }
 
     for (const id of inserted) {
       this.live.push(id);
@@ -90,17 +117,37 @@ export class ChangeWriter {
       this.versions.delete(id);
       this.history.get(id)!.push('d');
     }
-    const tx: WrittenTransaction = { gtid, seq: gtidSeq(gtid), events: inserted.length + updated.length + deleted.length };
-    this.transactions.push(tx);
+    const events = inserted.length + updated.length + deleted.length;
+    const tx: WrittenTransaction | null = gtid === null ? null : { gtid, seq: gtidSeq(gtid), events };
+    if (tx) this.transactions.push(tx);
+    else this.unconfirmed++;
+    this.events += events;
     this.wake();
     return tx;
+  }
+
+  /** Opens a new connection, retrying until the server is back or stop(). */
+  private async reopen(): Promise<void> {
+    this.conn.destroy();
+    for (;;) {
+      try {
+        this.conn = await this.options.reconnect!();
+        return;
+      } catch (err) {
+        if (this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   /** Writes transactions back to back in the background until stop(). */
   start(): void {
     this.loop ??= (async () => {
       try {
-        while (!this.stopping) await this.step();
+        while (!this.stopping) {
+          await this.step();
+          if (this.options.pauseMs) await new Promise((r) => setTimeout(r, this.options.pauseMs));
+        }
       } catch (err) {
         this.failure = err;
         for (const w of this.waiters.splice(0)) w.reject(err);

@@ -58,16 +58,10 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out reading ${topics.join(',')}: ${[...ends.keys()].join(',')} not finished`)), timeoutMs);
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-          records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
-        },
-      });
-      // Judged per batch, records or not: a transactional topic ends with a commit marker,
-      // which is no message. The event comes after the batch's eachMessage calls.
+      // The end is seen per batch, not per message: in a transactional topic the last
+      // offsets are commit markers, which a (read_committed) consumer never gets as
+      // messages. A batch's lastOffset counts them, and a batch of nothing but markers
+      // still ends with this event, though eachMessage is not called for it.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const id = `${payload.topic}:${payload.partition}`;
         const end = ends.get(id);
@@ -76,6 +70,14 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 30_
           clearTimeout(timer);
           resolve();
         }
+      });
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+          records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
+        },
       });
     });
   } finally {
