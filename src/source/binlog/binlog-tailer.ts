@@ -46,9 +46,9 @@ const OUTAGE = 'binlog connection';
  * can never point inside a transaction.
  *
  * A lost connection (a server restart, a network cut) is reopened, with backoff, for up
- * to `retryMaxMs`, at the position after the last commit it handed on. The part of a
- * transaction already handed on is then read again: the same events with the same
- * transaction order, an exact repeat that at-least-once delivery allows.
+ * to `retryMaxMs`, at the position after the last commit it handed on. A transaction cut
+ * off midway is read again from its start, and the assembler skips the events of it that
+ * were handed on already, so nothing repeats.
  */
 export class BinlogTailer {
   private readonly options: BinlogTailerOptions;

@@ -89,6 +89,10 @@ export class TransactionAssembler {
   private gtid: string | null = null;
   private totalOrder = 0;
   private readonly tableOrder = new Map<string, number>();
+  /** Events of the transaction in progress already handed on (flushed mid-transaction). */
+  private emittedInTxn = 0;
+  /** After a reset: the transaction cut off, and how many of its first events were handed on already. */
+  private resumeTxn: { key: string; skip: number } | null = null;
   /** Where the current transaction starts, for `source.file`/`source.pos`. */
   private txnStart: Position | null = null;
   private serverId: number;
@@ -103,11 +107,23 @@ export class TransactionAssembler {
    * the last commit, so its events will come again from its beginning.
    */
   reset(): void {
+    // Its first events went out already: when the same transaction comes again, they are
+    // skipped, so a reconnect repeats nothing (with exactly-once, a repeat would be a duplicate
+    // inside the open Kafka transaction).
+    const key = this.txnKey();
+    this.resumeTxn = key !== null && this.emittedInTxn > 0 ? { key, skip: this.emittedInTxn } : null;
     this.batch = [];
     this.gtid = null;
     this.txnStart = null;
     this.totalOrder = 0;
+    this.emittedInTxn = 0;
     this.tableOrder.clear();
+  }
+
+  /** What identifies the transaction in progress across a reconnect: its GTID, else where it starts. */
+  private txnKey(): string | null {
+    if (this.gtid !== null) return this.gtid;
+    return this.txnStart ? `${this.txnStart.file}:${this.txnStart.pos}` : null;
   }
 
   /** Takes one event; `position` reads the resume point at this event (cheap, only called at boundaries). */
@@ -151,14 +167,18 @@ export class TransactionAssembler {
     this.gtid = event.gtid ?? null;
     if (typeof event.serverId === 'number') this.serverId = event.serverId;
     this.totalOrder = 0;
+    this.emittedInTxn = 0;
     this.tableOrder.clear();
     this.txnStart = at;
+    if (this.resumeTxn && this.resumeTxn.key !== this.txnKey()) this.resumeTxn = null;
   }
 
   private commit(at: Position): void {
     this.flush(at);
     this.gtid = null;
     this.txnStart = null;
+    this.emittedInTxn = 0;
+    this.resumeTxn = null;
   }
 
   private rows(event: RowsEventLike, op: 'c' | 'u' | 'd', position: () => Position): void {
@@ -283,6 +303,11 @@ export class TransactionAssembler {
     if (this.gtid !== null) {
       event.transaction = { id: this.gtid, total_order: this.totalOrder, data_collection_order: perTable };
     }
+    const resume = this.resumeTxn;
+    if (resume !== null && resume.skip > 0) {
+      resume.skip--;
+      return;
+    }
     this.batch.push(event);
   }
 
@@ -290,6 +315,7 @@ export class TransactionAssembler {
     if (this.batch.length === 0 && commit === null) return;
     const events = this.batch;
     this.batch = [];
+    if (commit === null) this.emittedInTxn += events.length;
     this.options.emit({ events, commit });
   }
 }

@@ -32,7 +32,7 @@ function assembler(maxBatchEvents = 100) {
     serverId: 1,
   });
   const feed = (e: RowsEventLike) => a.accept(e, () => ({ gtid: `0-1-${pos}`, file: 'binlog.000001', pos: pos++ }));
-  return { batches, feed };
+  return { batches, feed, a };
 }
 
 test('a transaction becomes one batch that carries the commit position', () => {
@@ -80,6 +80,39 @@ test('a large transaction streams in batches; only the last carries the commit',
   assert.deepEqual(batches.map((b) => [b.events.length, b.commit === null]), [[4, true], [4, true], [0, false]]);
   const all = batches.flatMap((b) => b.events.map((e) => e.after!.id));
   assert.deepEqual(all, [0, 1, 2, 3, 4, 5, 6, 7]);
+});
+
+test('after a reset (a lost connection), the cut transaction read again skips what went out already', () => {
+  const { batches, feed, a } = assembler(3);
+  const rows = (from: number) => ev('writerows', { tableId: 7, rows: [{ id: from, qty: 0 }, { id: from + 1, qty: 0 }] });
+  feed(ev('mariadbgtid', { gtid: '0-1-7' }));
+  for (let i = 0; i < 4; i++) feed(rows(2 * i));
+  // Two batches of 4 went out; the connection drops before the commit.
+  assert.deepEqual(batches.map((b) => b.events.length), [4, 4]);
+  a.reset();
+  // Read again from the last commit: the same transaction, then the next one.
+  feed(ev('mariadbgtid', { gtid: '0-1-7' }));
+  for (let i = 0; i < 5; i++) feed(rows(2 * i));
+  feed(ev('xid'));
+  feed(ev('mariadbgtid', { gtid: '0-1-8' }));
+  feed(rows(100));
+  feed(ev('xid'));
+  const ids = batches.flatMap((b) => b.events.map((e) => e.after!.id));
+  assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101], 'nothing repeated, nothing missing');
+  const orders = batches.flatMap((b) => b.events.map((e) => e.transaction!.total_order));
+  assert.deepEqual(orders, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2], 'transaction order as if never cut');
+});
+
+test('after a reset, a different transaction coming first skips nothing', () => {
+  const { batches, feed, a } = assembler(1);
+  feed(ev('mariadbgtid', { gtid: '0-1-7' }));
+  feed(ev('writerows', { tableId: 7, rows: [{ id: 1, qty: 0 }] }));
+  assert.equal(batches.length, 1);
+  a.reset();
+  feed(ev('mariadbgtid', { gtid: '0-1-9' }));
+  feed(ev('writerows', { tableId: 7, rows: [{ id: 5, qty: 0 }] }));
+  feed(ev('xid'));
+  assert.deepEqual(batches.flatMap((b) => b.events.map((e) => e.after!.id)), [1, 5]);
 });
 
 test('tables the filter excludes produce no events, but the commit still moves the position', () => {
