@@ -135,3 +135,42 @@ test('a MariaDB restart during a snapshot is ridden out: binlog reconnect, snaps
   assert.deepEqual(log.stateRows(), table);
   assert.deepEqual(log.regressions(), []);
 });
+
+test('a binlog connection cut in the middle of a large transaction is reopened, and nothing of it repeats', { timeout: 120_000 }, async (t) => {
+  const ROWS = 20_000;
+  const db = await ownDatabase('t_cut');
+  const kafka = testKafka();
+  // A small in-flight bound keeps the tailer paused inside the transaction while Kafka catches up.
+  const cfg = testPipelineConfig({ db: db.name, kafka: { max_in_flight_messages: 1_000, batch_max_messages: 500 }, snapshot: { mode: 'never' } });
+  const children: Child[] = [];
+  t.after(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL)');
+  const run = await startTributary(cfg, children);
+  const topic = cfg.topicFor('t');
+  await db.conn.query(`INSERT INTO t SELECT seq, 0 FROM seq_1_to_${ROWS}`);
+  const { topicSize } = await import('../../support/topic-size.js');
+  await waitFor(async () => (await topicSize(kafka, topic)) >= ROWS / 4, 60_000, run.output);
+  // Cut the replication connection on the server, as a network cut or a proxy failover does.
+  const [dumps] = await db.conn.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'tributary' AND COMMAND LIKE 'Binlog Dump%'");
+  assert.equal((dumps as { ID: number }[]).length, 1);
+  await db.conn.query(`KILL ${(dumps as { ID: number }[])[0]!.ID}`);
+  const sizeAtCut = await topicSize(kafka, topic);
+  assert.ok(sizeAtCut < ROWS, `the whole transaction was out before the cut (${sizeAtCut})`);
+  await waitFor(() => /binlog connection available again/.test(run.output()), 60_000, run.output);
+  let records: Awaited<ReturnType<typeof readPositioned>> = [];
+  await waitFor(async () => (records = await readPositioned(kafka, cfg.schemasTopic, [topic])).length >= ROWS, 60_000, () => `${records.length} of ${ROWS}`);
+  await sleep(1_000);
+  records = await readPositioned(kafka, cfg.schemasTopic, [topic]);
+  assert.equal(run.child.exitCode, null, run.output());
+  const log = new ChangeLog(records);
+  assert.deepEqual(log.duplicates().map(ChangeLog.identity), [], 'the part sent before the cut is not sent again');
+  assert.equal(records.length, ROWS);
+  assert.deepEqual(records.map((r) => Number(r.value!.transaction!.total_order)), Array.from({ length: ROWS }, (_, i) => i + 1));
+  t.diagnostic(`cut with ${sizeAtCut} of ${ROWS} rows on the topic`);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 0, run.output().slice(-2000));
+});
