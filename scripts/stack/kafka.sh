@@ -263,7 +263,9 @@ format_storage() {
 wait_ready() {
   local pid="$1" deadline=$(($(date +%s) + START_TIMEOUT))
   while (($(date +%s) < deadline)); do
-    if ! pid_alive "$pid"; then
+    # Plain kill -0, not pid_alive: right after the fork the process may not have exec'd
+    # java yet (its cmdline is still the subshell's), which pid_alive would call dead.
+    if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
       fail_with_log "broker process $pid exited during startup"
     fi

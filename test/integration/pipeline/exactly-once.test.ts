@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { adminConnection, deleteTopics, KAFKA_BROKERS, ownDatabase, testKafka } from '../../support/stack.js';
 import { startTributary, testPipelineConfig, waitFor, spawnTributary } from '../../support/pipeline-harness.js';
 import { readPositioned } from '../../support/topic-reader.js';
 import { ChangeLog } from '../../support/change-log.js';
@@ -82,7 +82,7 @@ test('exactly once across kill -9s during a snapshot and a large transaction: no
 
   // Caught up once the committed checkpoint has passed the last writes of both writers.
   const lastSeq = Math.max(gtidSeq(big.lastGtid!), gtidSeq(items.transactions.at(-1)!.gtid));
-  const store = new KafkaCheckpointStore({ kafka: ['127.0.0.1:19092'], topic: checkpointTopic, pipeline: cfg.name });
+  const store = new KafkaCheckpointStore({ kafka: KAFKA_BROKERS, topic: checkpointTopic, pipeline: cfg.name });
   try {
     await waitFor(
       async () => {

@@ -53,7 +53,7 @@ test('tributary snapshot --tables while streaming under a writer: the topic ends
   );
   const missing = await tributary(['snapshot', '--config', cfg.file, '--tables', `${db.name}.nope`]);
   assert.equal(missing.code, 1, missing.out);
-  assert.match(missing.out, new RegExp(`^tributary: table ${db.name}\\.nope does not exist on 127\\.0\\.0\\.1:3307`));
+  assert.match(missing.out, new RegExp(`^tributary: table ${db.name}\\.nope does not exist on 127\\.0\\.0\\.1:${MARIADB.port}`));
   const unnamed = await tributary(['snapshot', '--config', cfg.file, '--tables', 'big']);
   assert.equal(unnamed.code, 1, unnamed.out);
   assert.match(unnamed.out, /^tributary: "big" is not a db\.table name\n  fix: pass --tables db\.table/);
