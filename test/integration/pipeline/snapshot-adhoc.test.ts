@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { adminConnection, deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { adminConnection, deleteTopics, MARIADB, ownDatabase, testKafka } from '../../support/stack.js';
 import { runPipeline, spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readDecoded, readPositioned } from '../../support/topic-reader.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
