@@ -21,7 +21,7 @@ type Kafka = ReturnType<typeof testKafka>;
 const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
 const DATE = { type: 'int', logicalType: 'date' };
 const TS = { type: 'long', logicalType: 'timestamp-micros' };
-const TIME = { type: 'long', logicalType: 'time-micros' };
+const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
 
 const D65 = '99999999999999999999999999999999999.999999999999999999999999999999';
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
