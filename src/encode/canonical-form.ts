@@ -1,26 +1,29 @@
 import { TributaryError } from '../errors/tributary-error.js';
 
 /**
- * The Tributary canonical form of an Avro schema: the specification's Parsing Canonical
- * Form (PCF) with one extension, so that schemas whose bytes mean different things get
- * different fingerprints.
+ * The Parsing Canonical Form (PCF) of an Avro schema, exactly as the Avro specification
+ * defines it ("Parsing Canonical Form for Schemas"): primitives in their simple form, full
+ * names everywhere, only the attributes `name type fields symbols items values size` in
+ * that order, a named type written out once and referred to by full name afterwards,
+ * integers unquoted, no whitespace outside strings. Its CRC-64-AVRO is the standard
+ * fingerprint (Java's `SchemaNormalization.parsingFingerprint64`).
  *
- * PCF (Avro spec, "Parsing Canonical Form for Schemas"): primitives in their simple form,
- * full names everywhere, only the attributes `name type fields symbols items values size`
- * in that order, a named type written out once and referred to by full name afterwards,
- * integers unquoted, no whitespace outside strings.
- *
- * The extension: PCF drops `logicalType`, so `decimal(10,2)` and `decimal(12,4)` columns
- * (both `bytes`) would share a fingerprint while their bytes scale differently. On any
- * schema object that carries a string `logicalType`, Tributary keeps `logicalType`, then
- * `precision` and `scale` when present, after the PCF attributes and in that order, and
- * such a primitive keeps its object form: `{"type":"bytes","logicalType":"decimal",
- * "precision":10,"scale":2}`. Nothing else is kept: `doc`, `default`, `aliases`, field
- * attributes such as `mysql_name` do not change how bytes decode. A schema without
- * logical types has exactly its PCF, so its fingerprint is the standard CRC-64-AVRO one.
+ * PCF drops `logicalType`, `precision`, `scale`, `connect.*`, `doc` and `default`;
+ * Tributary keeps two schemas that differ only there apart by their names instead (see
+ * `withGenerationNamespace`, docs/schema-fingerprints.md).
  */
-export function tributaryCanonicalForm(schema: unknown): string {
-  return new CanonicalWriter().write(schema, '');
+export function parsingCanonicalForm(schema: unknown): string {
+  return new CanonicalWriter(false).write(schema, '');
+}
+
+/**
+ * The form Tributary 0.1 fingerprinted: PCF plus `logicalType`, `precision` and `scale`
+ * after the PCF attributes of any object with a string `logicalType` (such a primitive kept
+ * its object form). Only for reading schemas-topic records written before the standard
+ * fingerprint, so messages already in a topic still decode.
+ */
+export function legacyCanonicalForm(schema: unknown): string {
+  return new CanonicalWriter(true).write(schema, '');
 }
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
@@ -30,6 +33,8 @@ type SchemaObject = Record<string, unknown>;
 class CanonicalWriter {
   /** Full names already written out; PCF refers to them by name from then on. */
   private readonly defined = new Set<string>();
+
+  constructor(private readonly keepLogical: boolean) {}
 
   write(schema: unknown, namespace: string): string {
     if (typeof schema === 'string') {
@@ -50,7 +55,7 @@ class CanonicalWriter {
       // `{"type": {...}}` or `{"type": [...]}`: the wrapper adds nothing.
       return this.write(type, namespace);
     }
-    const logical = logicalAttributes(schema);
+    const logical = this.keepLogical ? logicalAttributes(schema) : '';
     if (PRIMITIVES.has(type)) {
       return logical === '' ? JSON.stringify(type) : `{"type":${JSON.stringify(type)}${logical}}`;
     }

@@ -2,7 +2,7 @@ import type { Type } from 'avsc';
 import { TributaryError } from '../errors/tributary-error.js';
 import { avroTypeFor } from './avro-type-for.js';
 import { fingerprintFromHex, fingerprintToHex } from './rabin-fingerprint.js';
-import { schemaFingerprint } from './schema-fingerprint.js';
+import { legacySchemaFingerprint, schemaFingerprint } from './schema-fingerprint.js';
 import { frameFingerprint, frameHeader, FRAME_HEADER_LENGTH } from './single-object-frame.js';
 
 export interface DecodedFrame {
@@ -22,8 +22,10 @@ export class FrameDecoder {
 
   /**
    * Registers a schema. Throws ENCODE when `schemaJson` is not valid Avro or its
-   * Tributary fingerprint is not `fingerprintHex`, so a corrupted or mislabelled
-   * schemas-topic record cannot silently decode data wrongly.
+   * fingerprint is not `fingerprintHex`, so a corrupted or mislabelled schemas-topic
+   * record cannot silently decode data wrongly. The fingerprint is the standard one; the
+   * one Tributary 0.1 wrote (logical attributes included) is accepted too, so messages
+   * published before the upgrade still decode.
    */
   addSchema(fingerprintHex: string, schemaJson: string): void {
     const expected = fingerprintFromHex(fingerprintHex);
@@ -47,7 +49,7 @@ export class FrameDecoder {
       });
     }
     const actual = schemaFingerprint(schema);
-    if (actual !== expected) {
+    if (actual !== expected && legacySchemaFingerprint(schema) !== expected) {
       throw new TributaryError(
         `schema given for fingerprint ${fingerprintToHex(expected)} has fingerprint ${fingerprintToHex(actual)}`,
         {

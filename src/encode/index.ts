@@ -4,5 +4,5 @@ export type { EncodedChange, EnvelopeEncoderOptions, PublishedSchema } from './e
 export { FrameDecoder } from './frame-decoder.js';
 export type { DecodedFrame } from './frame-decoder.js';
 export { schemaFingerprint } from './schema-fingerprint.js';
-export { tributaryCanonicalForm } from './canonical-form.js';
+export { parsingCanonicalForm } from './canonical-form.js';
 export { fingerprintToHex } from './rabin-fingerprint.js';

@@ -1,6 +1,7 @@
 import type { ColumnSpec, TableSchema } from '../model/table-schema.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import { toAvroFieldNames, toAvroNamespace } from './avro-name.js';
+import { schemaGeneration } from './schema-generation.js';
 import type { SharedSchemas } from './shared-schemas.js';
 
 type SchemaObject = Record<string, unknown>;
@@ -9,9 +10,15 @@ type SchemaObject = Record<string, unknown>;
 export interface TableAvroSchemas {
   /** `<namespace base>.<db>.<table>`, every part a valid Avro name. */
   namespace: string;
-  /** Record `<namespace>.Key` of the primary-key columns; null for a table without one. */
+  /**
+   * Record `<namespace>.<generation>.Key` of the primary-key columns; null for a table
+   * without one. `<generation>` is the key schema's own `schemaGeneration`.
+   */
   key: SchemaObject | null;
-  /** Record `<namespace>.Envelope`, with the row record `<namespace>.Value` inside. */
+  /**
+   * Record `<namespace>.<generation>.Envelope`, with the row record `Value` inside in the
+   * same namespace; `<generation>` is the envelope's own `schemaGeneration`.
+   */
   value: SchemaObject;
   /** The Avro field name of each column, in column order. */
   fieldNames: readonly string[];
@@ -22,6 +29,12 @@ export interface TableAvroSchemas {
  * valid Avro names are sanitized (see `toAvroFieldNames`), and such a field keeps the
  * MySQL spelling in a `mysql_name` attribute. Nullable columns become `["null", T]`
  * with default null.
+ *
+ * Each schema's namespace ends in its generation tag, computed over the schema without
+ * it: the Parsing Canonical Form (and so the standard fingerprint) drops logical types,
+ * so without the tag a DECIMAL(10,2) and a DECIMAL(12,4) version of a table would share
+ * a fingerprint. Key and envelope are tagged separately, so an ALTER that leaves the
+ * key columns alone leaves the key bytes alone (compacted topics still match keys).
  */
 export function buildTableAvroSchemas(
   table: TableSchema,
@@ -44,11 +57,20 @@ export function buildTableAvroSchemas(
       }
       return fields[index]!;
     });
-    key = { type: 'record', name: 'Key', namespace, fields: keyFields };
+    key = tagged((ns) => ({ type: 'record', name: 'Key', namespace: ns, fields: keyFields }), namespace);
   }
 
+  const value = tagged((ns) => envelope(ns, fields, shared), namespace);
+  return { namespace, key, value, fieldNames };
+}
+
+function tagged(build: (namespace: string) => SchemaObject, namespace: string): SchemaObject {
+  return build(`${namespace}.${schemaGeneration(build(namespace))}`);
+}
+
+function envelope(namespace: string, fields: SchemaObject[], shared: SharedSchemas): SchemaObject {
   const row = { type: 'record', name: 'Value', namespace, fields };
-  const value: SchemaObject = {
+  return {
     type: 'record',
     name: 'Envelope',
     namespace,
@@ -61,7 +83,6 @@ export function buildTableAvroSchemas(
       { name: 'transaction', type: ['null', shared.transaction], default: null },
     ],
   };
-  return { namespace, key, value, fieldNames };
 }
 
 function field(column: ColumnSpec, avroName: string): SchemaObject {

@@ -12,7 +12,7 @@ export type Op = 'c' | 'u' | 'd' | 'r' | 't';
  * A row image keyed by column name. Values are already in their Avro physical form:
  * int/float/double as number, long as bigint, boolean, string, bytes as Buffer
  * (decimals as big-endian two's-complement unscaled values), date as days (number),
- * timestamp-micros and time-micros as bigint, null for SQL NULL.
+ * timestamp-micros and TIME microseconds as bigint, null for SQL NULL.
  */
 export type Row = Record<string, unknown>;
 

@@ -97,7 +97,10 @@ export function avroTypeOf(t: ColumnType): AvroType {
     case 'timestamp':
       return { type: 'long', logicalType: 'timestamp-micros' };
     case 'time':
-      return { type: 'long', logicalType: 'time-micros' };
+      // A duration (-838:59:59 to 838:59:59), not a time of day: `time-micros` readers
+      // (Java, fastavro, Python avro) reject values outside 0..24 h and lose the record.
+      // Debezium publishes TIME the same way.
+      return { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
     case 'year':
       return 'int';
   }

@@ -87,9 +87,9 @@ export function parseDateTimeMicros(text: string): bigint | null {
 }
 
 /**
- * Avro `time-micros` of a TIME text. MySQL TIME is a duration (-838:59:59.000000 to
- * 838:59:59.000000), so negative values and values past 24 h are kept as they are; readers
- * expecting a time of day must cope with them.
+ * Signed microseconds of a TIME text (published as a plain `long`, Debezium's MicroTime).
+ * MySQL TIME is a duration (-838:59:59.000000 to 838:59:59.000000), so negative values and
+ * values past 24 h are kept as they are.
  */
 export function parseTimeMicros(text: string): bigint {
   const kind = 'TIME';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tributaryCanonicalForm } from '../../../src/encode/canonical-form.js';
-import { schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
+import { legacyCanonicalForm, parsingCanonicalForm } from '../../../src/encode/canonical-form.js';
+import { legacySchemaFingerprint, schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
 
 /** The fingerprint as the Avro Python test suite spells it: its 8 bytes little-endian, in hex. */
 function leHex(schema: unknown): string {
@@ -10,7 +10,7 @@ function leHex(schema: unknown): string {
   return b.toString('hex');
 }
 
-test('without logical types the fingerprint is the standard CRC-64-AVRO of the Parsing Canonical Form', () => {
+test('the fingerprint is the standard CRC-64-AVRO of the Parsing Canonical Form (Avro test vectors)', () => {
   const vectors: [unknown, string][] = [
     ['int', '8f5c393f1ad57572'],
     [{ type: 'int' }, '8f5c393f1ad57572'],
@@ -62,46 +62,39 @@ test('named types get full names and are referred to by name after their first u
     ],
   };
   assert.equal(
-    tributaryCanonicalForm(schema),
+    parsingCanonicalForm(schema),
     '{"name":"org.apache.avro.ipc.HandshakeRequest","type":"record","fields":[{"name":"clientHash","type":{"name":"org.apache.avro.ipc.MD5","type":"fixed","size":16}},{"name":"clientProtocol","type":["null","string"]},{"name":"serverHash","type":"org.apache.avro.ipc.MD5"},{"name":"meta","type":["null",{"type":"map","values":"bytes"}]}]}',
   );
 });
 
-test('logicalType, precision and scale are kept after the PCF attributes, in that order', () => {
+test('PCF drops logicalType, precision, scale, connect.* and the other attributes', () => {
+  assert.equal(parsingCanonicalForm({ scale: 2, precision: 10, logicalType: 'decimal', type: 'bytes', doc: 'x' }), '"bytes"');
+  assert.equal(parsingCanonicalForm({ type: 'long', 'connect.name': 'io.debezium.time.MicroTime' }), '"long"');
   assert.equal(
-    tributaryCanonicalForm({ scale: 2, precision: 10, logicalType: 'decimal', type: 'bytes', doc: 'x' }),
-    '{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}',
+    parsingCanonicalForm({ type: 'fixed', name: 'd', namespace: 'n', size: '05', logicalType: 'decimal', precision: 9, scale: 3 }),
+    '{"name":"n.d","type":"fixed","size":5}',
   );
-  assert.equal(
-    tributaryCanonicalForm({ type: 'long', logicalType: 'timestamp-micros' }),
-    '{"type":"long","logicalType":"timestamp-micros"}',
-  );
-  assert.equal(
-    tributaryCanonicalForm({ type: 'fixed', name: 'd', namespace: 'n', size: '05', logicalType: 'decimal', precision: 9, scale: 3 }),
-    '{"name":"n.d","type":"fixed","size":5,"logicalType":"decimal","precision":9,"scale":3}',
-  );
-  // Without logicalType, precision and scale mean nothing and are dropped like any attribute.
-  assert.equal(tributaryCanonicalForm({ type: 'bytes', precision: 10, scale: 2 }), '"bytes"');
+  // The values Avro Java 1.12.1 SchemaNormalization.parsingFingerprint64 gives (test/decoders).
+  assert.equal(leHex({ type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 }), leHex('bytes'));
 });
 
-test('decimal(10,2) and decimal(12,4) columns get different fingerprints; decoding-neutral attributes do not matter', () => {
-  const table = (decimal: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-    type: 'record',
-    name: 'Value',
-    namespace: 'shop.orders',
-    fields: [{ name: 'price', type: { type: 'bytes', logicalType: 'decimal', ...decimal }, ...extra }],
-  });
-  const a = schemaFingerprint(table({ precision: 10, scale: 2 }));
-  const b = schemaFingerprint(table({ precision: 12, scale: 4 }));
-  const plain = schemaFingerprint({ type: 'record', name: 'Value', namespace: 'shop.orders', fields: [{ name: 'price', type: 'bytes' }] });
-  assert.notEqual(a, b);
-  assert.notEqual(a, plain);
-  assert.equal(schemaFingerprint(table({ precision: 10, scale: 2 }, { mysql_name: 'price', default: 'x', doc: 'd' })), a);
-  assert.notEqual(schemaFingerprint('long'), schemaFingerprint({ type: 'long', logicalType: 'timestamp-micros' }));
+test('the form Tributary 0.1 fingerprinted kept logicalType, precision and scale, in that order', () => {
+  assert.equal(
+    legacyCanonicalForm({ scale: 2, precision: 10, logicalType: 'decimal', type: 'bytes', doc: 'x' }),
+    '{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}',
+  );
+  assert.equal(legacyCanonicalForm({ type: 'long', logicalType: 'timestamp-micros' }), '{"type":"long","logicalType":"timestamp-micros"}');
+  assert.equal(
+    legacyCanonicalForm({ type: 'fixed', name: 'd', namespace: 'n', size: '05', logicalType: 'decimal', precision: 9, scale: 3 }),
+    '{"name":"n.d","type":"fixed","size":5,"logicalType":"decimal","precision":9,"scale":3}',
+  );
+  assert.equal(legacyCanonicalForm({ type: 'bytes', precision: 10, scale: 2 }), '"bytes"');
+  assert.notEqual(legacySchemaFingerprint({ type: 'long', logicalType: 'timestamp-micros' }), schemaFingerprint('long'));
+  assert.equal(legacySchemaFingerprint({ type: 'record', name: 'R', fields: [{ name: 'f', type: 'long' }] }), schemaFingerprint({ type: 'record', name: 'R', fields: [{ name: 'f', type: 'long' }] }));
 });
 
 test('malformed schemas are rejected with an ENCODE error', () => {
-  assert.throws(() => tributaryCanonicalForm({ type: 'record', fields: [] }), { code: 'ENCODE', message: /has no name/ });
-  assert.throws(() => tributaryCanonicalForm({ type: 'fixed', name: 'f', size: 1.5 }), { code: 'ENCODE', message: /size of f/ });
-  assert.throws(() => tributaryCanonicalForm(42), { code: 'ENCODE' });
+  assert.throws(() => parsingCanonicalForm({ type: 'record', fields: [] }), { code: 'ENCODE', message: /has no name/ });
+  assert.throws(() => parsingCanonicalForm({ type: 'fixed', name: 'f', size: 1.5 }), { code: 'ENCODE', message: /size of f/ });
+  assert.throws(() => parsingCanonicalForm(42), { code: 'ENCODE' });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameDecoder } from '../../../src/encode/frame-decoder.js';
-import { schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
+import { legacySchemaFingerprint, schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
 import { fingerprintToHex } from '../../../src/encode/rabin-fingerprint.js';
 import { frameFingerprint, frameHeader } from '../../../src/encode/single-object-frame.js';
 
@@ -64,11 +64,17 @@ test('addSchema verifies that the schema really has the fingerprint it is filed 
     code: 'ENCODE',
     message: new RegExp(`schema given for fingerprint ${RECORD_FP} has fingerprint [0-9a-f]{16}`),
   });
-  // The scale is part of the fingerprint: a schema with another scale is not accepted either.
+  // The fingerprint Tributary 0.1 filed it under (scale included) is accepted, so old
+  // messages still decode; under that fingerprint another scale is refused.
+  const legacyFp = fingerprintToHex(legacySchemaFingerprint(JSON.parse(RECORD)));
+  assert.notEqual(legacyFp, RECORD_FP);
   const rescaled = RECORD.replace('"scale":1', '"scale":2');
   assert.notEqual(rescaled, RECORD);
-  assert.throws(() => decoder.addSchema(RECORD_FP, rescaled), { code: 'ENCODE', message: /has fingerprint/ });
+  assert.throws(() => decoder.addSchema(legacyFp, rescaled), { code: 'ENCODE', message: /has fingerprint/ });
   assert.throws(() => decoder.addSchema('xyz', RECORD), { code: 'ENCODE', message: /is not 16 hex digits/ });
   assert.throws(() => decoder.addSchema(RECORD_FP, '{"type":'), { code: 'ENCODE', message: /is not a valid Avro schema/ });
   assert.equal(decoder.hasSchema(RECORD_FP), false);
+  decoder.addSchema(legacyFp, RECORD);
+  const body = Buffer.from([0x02, 0x04, 0x01, 0x00]);
+  assert.deepStrictEqual({ ...(decoder.decode(Buffer.concat([frameHeader(BigInt(`0x${legacyFp}`)), body])).value as object) }, { id: 1n, price: Buffer.from([1, 0]) });
 });

@@ -46,7 +46,7 @@ const GEOMETRY_COLUMNS = ['pt', 'pg', 'gm', 'mp'] as const;
 const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
 const DATE = { type: 'int', logicalType: 'date' };
 const TS = { type: 'long', logicalType: 'timestamp-micros' };
-const TIME = { type: 'long', logicalType: 'time-micros' };
+const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
 
 /** [name, avro, nullable] of every column, as the published TableSchema must say. */
 const EXPECTED_COLUMNS: [string, unknown, boolean][] = [

@@ -12,7 +12,7 @@ import { TributaryError } from '../../../../src/errors/tributary-error.js';
 const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
 const DATE = { type: 'int', logicalType: 'date' };
 const TS = { type: 'long', logicalType: 'timestamp-micros' };
-const TIME = { type: 'long', logicalType: 'time-micros' };
+const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
 
 interface Case {
   /** What zongji gives the binlog path. */

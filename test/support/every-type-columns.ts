@@ -1,0 +1,127 @@
+/**
+ * Every column type Tributary maps (docs/type-mapping.md), with three boundary values each:
+ * the table of test/integration/pipeline/types.test.ts, shared with the standard-decoder
+ * test so both check the same values.
+ */
+export const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
+export const DATE = { type: 'int', logicalType: 'date' };
+export const TS = { type: 'long', logicalType: 'timestamp-micros' };
+export const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
+
+const D65 = '99999999999999999999999999999999999.999999999999999999999999999999';
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+const LONG_TEXT = 'ü😀'.repeat(10_000); // 60,000 bytes: near TEXT's 65,535
+const JSON_TEXT = '{"a": 12345678901234567890, "b": [1, "😀"], "c": null}';
+/** Marks a geometry value: expected bytes are the server's own ST_AsBinary of the stored value. */
+export const WKB = Symbol('wkb');
+
+export interface Column {
+  name: string;
+  ddl: string;
+  /** The non-null Avro type the published schema must give the column. */
+  avro: unknown;
+  /** Value sets A, B, C: [SQL expression, expected decoded value]. Set N is NULL everywhere. */
+  sets: [[string, unknown], [string, unknown], [string, unknown]];
+}
+
+/** Every column of table `every_type`, all nullable. Decimals are expected as exact text. */
+export const COLUMNS: Column[] = [
+  { name: 'ti', ddl: 'TINYINT', avro: 'int', sets: [['-128', -128], ['127', 127], ['0', 0]] },
+  { name: 'tu', ddl: 'TINYINT UNSIGNED', avro: 'int', sets: [['0', 0], ['255', 255], ['128', 128]] },
+  { name: 'si', ddl: 'SMALLINT', avro: 'int', sets: [['-32768', -32768], ['32767', 32767], ['-1', -1]] },
+  { name: 'su', ddl: 'SMALLINT UNSIGNED', avro: 'int', sets: [['0', 0], ['65535', 65535], ['32768', 32768]] },
+  { name: 'mi', ddl: 'MEDIUMINT', avro: 'int', sets: [['-8388608', -8388608], ['8388607', 8388607], ['-1', -1]] },
+  { name: 'mu', ddl: 'MEDIUMINT UNSIGNED', avro: 'int', sets: [['0', 0], ['16777215', 16777215], ['8388608', 8388608]] },
+  { name: 'i', ddl: 'INT', avro: 'int', sets: [['-2147483648', -2147483648], ['2147483647', 2147483647], ['-1', -1]] },
+  { name: 'iu', ddl: 'INT UNSIGNED', avro: 'long', sets: [['0', 0n], ['4294967295', 4294967295n], ['2147483648', 2147483648n]] },
+  {
+    name: 'bi', ddl: 'BIGINT', avro: 'long',
+    sets: [['-9223372036854775808', -9223372036854775808n], ['9223372036854775807', 9223372036854775807n], ['9007199254740993', 9007199254740993n]],
+  },
+  {
+    name: 'bu', ddl: 'BIGINT UNSIGNED', avro: decimal(20, 0),
+    sets: [['0', '0'], ['18446744073709551615', '18446744073709551615'], ['9223372036854775808', '9223372036854775808']],
+  },
+  {
+    name: 'd', ddl: 'DECIMAL(65,30)', avro: decimal(65, 30),
+    sets: [[`-${D65}`, `-${D65}`], [D65, D65], ['-0.000000000000000000000000000001', '-0.000000000000000000000000000001']],
+  },
+  { name: 'd2', ddl: 'DECIMAL(10,2)', avro: decimal(10, 2), sets: [['-99999999.99', '-99999999.99'], ['99999999.99', '99999999.99'], ['-0.5', '-0.50']] },
+  {
+    name: 'f', ddl: 'FLOAT', avro: 'float',
+    sets: [['-3.4028234663852886e38', -3.4028234663852886e38], ['3.4028234663852886e38', 3.4028234663852886e38], ['0.1', Math.fround(0.1)]],
+  },
+  {
+    name: 'db', ddl: 'DOUBLE', avro: 'double',
+    sets: [['-1.7976931348623157e308', -1.7976931348623157e308], ['1.7976931348623157e308', 1.7976931348623157e308], ['5e-324', 5e-324]],
+  },
+  { name: 'b1', ddl: 'BIT(1)', avro: 'boolean', sets: [["b'0'", false], ["b'1'", true], ["b'1'", true]] },
+  {
+    name: 'b10', ddl: 'BIT(10)', avro: 'bytes',
+    sets: [["b'0'", Buffer.from([0, 0])], ["b'1111111111'", Buffer.from([0x03, 0xff])], ["b'1000000001'", Buffer.from([0x02, 0x01])]],
+  },
+  {
+    name: 'b64', ddl: 'BIT(64)', avro: 'bytes',
+    sets: [["b'0'", Buffer.alloc(8)], [`b'${'1'.repeat(64)}'`, Buffer.alloc(8, 0xff)], ["b'1'", Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])]],
+  },
+  { name: 'ch', ddl: 'CHAR(4) CHARACTER SET utf8mb4', avro: 'string', sets: [["''", ''], ["'😀😀😀😀'", '😀😀😀😀'], ["' é '", ' é']] },
+  {
+    name: 'vc', ddl: 'VARCHAR(40) CHARACTER SET utf8mb4', avro: 'string',
+    sets: [["''", ''], ["'😀 four-byte utf8mb4 🎉'", '😀 four-byte utf8mb4 🎉'], ["'trailing space '", 'trailing space ']],
+  },
+  {
+    name: 'tx', ddl: 'TEXT CHARACTER SET utf8mb4', avro: 'string',
+    sets: [["''", ''], ["REPEAT('ü😀', 10000)", LONG_TEXT], ["'line1\\nline2\\ttab'", 'line1\nline2\ttab']],
+  },
+  // MySQL's latin1 is cp1252 (0x80 is €), and its five bytes cp1252 leaves undefined are C1 controls.
+  { name: 'l1', ddl: 'VARCHAR(20) CHARACTER SET latin1', avro: 'string', sets: [["'café'", 'café'], ["'€'", '€'], ["'Œ‰ÿ'", 'Œ‰ÿ']] },
+  { name: 'l1c', ddl: 'CHAR(5) CHARACTER SET latin1', avro: 'string', sets: [["'€'", '€'], ["'café€'", 'café€'], ["'ab  '", 'ab']] },
+  { name: 'l1t', ddl: 'TEXT CHARACTER SET latin1', avro: 'string', sets: [["'café €'", 'café €'], ["'„quoted“'", '„quoted“'], ["'x'", 'x']] },
+  {
+    name: 'bn', ddl: 'BINARY(4)', avro: 'bytes',
+    sets: [["x'00000000'", Buffer.alloc(4)], ["x'ffffffff'", Buffer.alloc(4, 0xff)], ["'ab'", Buffer.from([0x61, 0x62, 0, 0])]],
+  },
+  {
+    name: 'vb', ddl: 'VARBINARY(10)', avro: 'bytes',
+    sets: [["''", Buffer.alloc(0)], ["x'00ff00'", Buffer.from([0, 0xff, 0])], [`x'${'ff'.repeat(10)}'`, Buffer.alloc(10, 0xff)]],
+  },
+  { name: 'bl', ddl: 'BLOB', avro: 'bytes', sets: [["''", Buffer.alloc(0)], [`x'${ALL_BYTES.toString('hex')}'`, ALL_BYTES], ["x'00'", Buffer.from([0])]] },
+  { name: 'dt', ddl: 'DATE', avro: DATE, sets: [["'1000-01-01'", -354_285], ["'9999-12-31'", 2_932_896], ["'1969-12-31'", -1]] },
+  {
+    name: 'dtm', ddl: 'DATETIME(6)', avro: TS,
+    sets: [
+      ["'1000-01-01 00:00:00.000000'", -30_610_224_000_000_000n],
+      ["'9999-12-31 23:59:59.999999'", 253_402_300_799_999_999n],
+      ["'1969-12-31 23:59:59.999999'", -1n],
+    ],
+  },
+  {
+    name: 'ts', ddl: 'TIMESTAMP(6) NULL DEFAULT NULL', avro: TS,
+    sets: [
+      ["'1970-01-01 00:00:01.000000'", 1_000_000n],
+      ["'2038-01-19 03:14:07.999999'", 2_147_483_647_999_999n],
+      ["'2000-02-29 12:34:56.000001'", BigInt(Date.UTC(2000, 1, 29, 12, 34, 56)) * 1000n + 1n],
+    ],
+  },
+  {
+    name: 'tm', ddl: 'TIME(6)', avro: TIME,
+    sets: [["'-838:59:59.000000'", -3_020_399_000_000n], ["'838:59:59.000000'", 3_020_399_000_000n], ["'-00:00:00.000001'", -1n]],
+  },
+  { name: 'tm0', ddl: 'TIME', avro: TIME, sets: [["'-838:59:59'", -3_020_399_000_000n], ["'838:59:59'", 3_020_399_000_000n], ["'25:00:00'", 90_000_000_000n]] },
+  { name: 'yr', ddl: 'YEAR', avro: 'int', sets: [['1901', 1901], ['2155', 2155], ['2000', 2000]] },
+  { name: 'en', ddl: "ENUM('a','b,c','é')", avro: 'string', sets: [["'a'", 'a'], ["'é'", 'é'], ["'b,c'", 'b,c']] },
+  { name: 'st', ddl: "SET('x','y','z')", avro: 'string', sets: [["''", ''], ["'x,y,z'", 'x,y,z'], ["'z,x'", 'x,z']] },
+  { name: 'js', ddl: 'JSON', avro: 'string', sets: [["'[]'", '[]'], [`'${JSON_TEXT}'`, JSON_TEXT], [`'"é"'`, '"é"']] },
+  {
+    name: 'pt', ddl: 'POINT', avro: 'bytes',
+    sets: [["POINT(0, 0)", WKB], ["ST_GeomFromText('POINT(1.5 -2)', 4326)", WKB], ["ST_GeomFromText('POINT(-180 90)', 3857)", WKB]],
+  },
+  {
+    name: 'pg', ddl: 'POLYGON', avro: 'bytes',
+    sets: [
+      ["ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))')", WKB],
+      ["ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0),(1 1,2 1,2 2,1 1))', 4326)", WKB],
+      ["ST_GeomFromText('POLYGON((-1.5 -1.5,1.5 -1.5,0 2.25,-1.5 -1.5))')", WKB],
+    ],
+  },
+];
