@@ -4,13 +4,14 @@
  * the process's peak RSS (VmHWM), which must stay flat whatever ROWS is: no transaction
  * is ever buffered whole, and the binlog connection pauses while Kafka is behind.
  *
- *   npm run stack:up && [BENCH_DELIVERY=exactly_once] npx tsx bench/large-transaction.ts [rows]
+ *   npm run stack:up && [BENCH_DELIVERY=exactly_once] [BENCH_REGISTRY=1] npx tsx bench/large-transaction.ts [rows]
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
 import { startTributary, testPipelineConfig, waitFor } from '../test/support/pipeline-harness.js';
 import { topicSize } from '../test/support/topic-size.js';
 import { peakRssMb } from '../test/support/peak-rss.js';
+import { REGISTRY_URL } from '../test/support/registry.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 
@@ -18,7 +19,10 @@ const db = await ownDatabase('bench_txn');
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 // BENCH_DELIVERY=exactly_once measures Kafka transactions (with the Kafka checkpoint store they need).
 const exactlyOnce = process.env.BENCH_DELIVERY === 'exactly_once';
+// BENCH_REGISTRY=1 measures registry mode (Confluent framing, ids from the stack's registry).
+const registry = process.env.BENCH_REGISTRY === '1';
 const cfg = testPipelineConfig({
+  ...(registry ? { extra: `[registry]\nurl = "${REGISTRY_URL}"` } : {}),
   db: db.name,
   kafka: exactlyOnce ? { delivery: 'exactly_once' } : {},
   checkpoint: exactlyOnce ? { store: 'kafka', interval_ms: 1000 } : { interval_ms: 1000 },
@@ -47,6 +51,7 @@ try {
   console.log(JSON.stringify({
     rows,
     delivery: exactlyOnce ? 'exactly_once' : 'at_least_once',
+    framing: registry ? 'registry' : 'self-contained',
     update_statement_s: (committed - started) / 1000,
     end_to_end_s: seconds,
     rows_per_s: Math.round(rows / seconds),

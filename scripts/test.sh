@@ -19,7 +19,7 @@ if [ "${1:-}" = "unit" ]; then
   exec node --import tsx --test "${files[@]}"
 fi
 
-for part in mariadb kafka; do
+for part in mariadb kafka registry; do
   if ! bash "scripts/stack/$part.sh" status >/dev/null 2>&1; then
     bash "scripts/stack/$part.sh" up || exit 1
     started+=("$part")

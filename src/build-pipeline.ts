@@ -28,6 +28,7 @@ import { ControlTables } from './source/snapshot/control-tables.js';
 import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
 import { readCurrentPosition } from './source/binlog/current-position.js';
 import { OutageLog } from './observe/outage-log.js';
+import { createRegistryFraming } from './encode/registry/create-registry-framing.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
@@ -40,7 +41,15 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const outages = new OutageLog(logger.child('outage'));
   const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
   const store = createCheckpointStore(config, { kafka });
-  const encoder = new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION });
+  const registry = config.registry
+    ? createRegistryFraming(config.registry, { topicFor: (db, table) => router.topicFor(db, table), outages, logger: logger.child('registry') })
+    : null;
+  const encoder = new EnvelopeEncoder({
+    connectorName: config.name,
+    namespace: config.kafka.topic_prefix,
+    version: TRIBUTARY_VERSION,
+    ...(registry ? { registry: registry.framing } : {}),
+  });
   let claim: ServerIdClaim | null = null;
   return new Pipeline({
     name: config.name,
@@ -86,6 +95,12 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       claim ??= await outages.retry('MySQL', () => claimServerId(endpoint, s, { serverId: config.source.server_id, pipeline: config.name }, (msg) => logger.warn(msg)), { maxMs: config.source.retry_max_ms });
       for (const warning of filter.warnings(await outages.retry('MySQL', () => reader.listBaseTables(), { maxMs: config.source.retry_max_ms }))) logger.warn(warning);
       await outages.retry('Kafka', () => prepareSchemasTopic(kafka, config.kafka.schemas_topic), { maxMs: config.kafka.retry_max_ms });
+      // Found out before the binlog opens: a registry that is down is waited for, wrong credentials stop here.
+      if (registry && config.registry) {
+        const client = registry.client;
+        await outages.retry('schema registry', () => client.check(), { maxMs: config.registry.retry_max_ms });
+        logger.info(`schema registry at ${client.url} (subjects: ${config.registry.subject_strategy} strategy)`);
+      }
     },
     truncateDeletes:
       config.kafka.truncate_handling === 'deletes'
@@ -104,6 +119,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     release: async () => {
       await claim?.close();
       claim = null;
+      registry?.framing.close();
     },
     snapshot: {
       mode: config.snapshot.mode,

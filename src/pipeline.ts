@@ -19,6 +19,8 @@ const IDLE_SAVE_MS = 60_000;
 /** How long a graceful stop keeps trying to write its final checkpoint. */
 const FINAL_SAVE_MS = 30_000;
 const STORE = 'checkpoint store';
+/** How long a graceful stop waits for batches held back by schema registrations. */
+const GATE_DRAIN_MS = 10_000;
 
 /** What the pipeline needs of a streaming source; BinlogTailer is one. */
 export interface StreamingSource {
@@ -107,6 +109,12 @@ export class Pipeline {
   private stopRequested: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private backpressure = false;
+  /**
+   * Registry mode: the tail of the batches held back until their schemas have ids, or
+   * null when none is held. Every batch goes behind it while it stands, to keep order.
+   */
+  private gate: Promise<void> | null = null;
+  private closing = false;
   /** Exactly-once: where the stream stands after the newest batch handed on, and when it was last marked. */
   private streamPosition: Position | null = null;
   private streamProgress: SnapshotProgress | null = null;
@@ -121,9 +129,7 @@ export class Pipeline {
     this.truncateDeletes =
       parts.truncateDeletes?.({
         pause: () => this.source?.pause(),
-        resume: () => {
-          if (!this.backpressure && !this.failure) this.source?.resume();
-        },
+        resume: () => this.resumeSource(),
         drained: () => parts.sink.flush(),
         deliver: (messages, batch) => this.deliver(messages, batch),
         forward: (batch) => this.publish(batch),
@@ -284,14 +290,43 @@ export class Pipeline {
     this.deliver(messages, batch);
   }
 
-  /** Sends a batch's messages, tracked in the AckWindow with its commit and progress. */
+  /**
+   * Sends a batch's messages, tracked in the AckWindow with its commit and progress. In
+   * registry mode a batch whose schemas are still being registered is held back (and the
+   * source paused) until they have ids; later batches queue behind it, in order.
+   */
   private deliver(messages: OutboundMessage[], batch: SourceBatch): void {
-    const { sink } = this.parts;
     const ticket = this.window.track(batch.commit, batch.progress);
     // Snapshot progress counts as data: a chunk whose rows were all left to the stream, or
     // an empty table's, must still reach the checkpoint (and `tributary status`) promptly.
     const hasData = messages.length > 0 || batch.progress !== undefined;
     const mark = this.parts.exactlyOnce ? this.markOf(batch, messages.length) : undefined;
+    const registered = this.parts.encoder.registered();
+    if (!registered && !this.gate) {
+      this.send(messages, mark, ticket, hasData);
+      return;
+    }
+    if (!this.gate) this.source?.pause();
+    const gate = (this.gate ?? Promise.resolve())
+      .then(() => registered)
+      .then(() => {
+        if (!this.failure && !this.closing) this.send(messages, mark, ticket, hasData);
+      });
+    this.gate = gate;
+    gate.then(
+      () => {
+        if (this.gate !== gate) return;
+        this.gate = null;
+        this.resumeSource();
+      },
+      // The registration's own error (an incompatible schema, an outage past registry.retry_max_ms):
+      // nothing of this batch or any later one is sent, so the checkpoint stays before it.
+      (err: unknown) => this.fail(asTributaryError(err, 'REGISTRY_REQUEST')),
+    );
+  }
+
+  private send(messages: OutboundMessage[], mark: CheckpointMark | undefined, ticket: number, hasData: boolean): void {
+    const { sink } = this.parts;
     sink.send(messages, mark ? { mark } : {}).then(
       () => {
         this.window.ack(ticket);
@@ -305,11 +340,17 @@ export class Pipeline {
       sink.waitForCapacity().then(
         () => {
           this.backpressure = false;
-          if (!this.failure && !this.truncateDeletes?.busy) this.source?.resume();
+          this.resumeSource();
         },
         () => undefined,
       );
     }
+  }
+
+  /** Resumes reading unless something still holds it: back-pressure, a registration, a truncate's deletes. */
+  private resumeSource(): void {
+    if (this.failure || this.backpressure || this.gate || this.truncateDeletes?.busy) return;
+    this.source?.resume();
   }
 
   /**
@@ -388,6 +429,10 @@ export class Pipeline {
     const { sink, store } = this.parts;
     this.snapshot?.close();
     await this.source?.close().catch(() => undefined);
+    // Batches held for a registration that is about to land are let through; a registry
+    // outage does not hold the stop longer (what is not sent stays after the checkpoint).
+    if (this.gate) await Promise.race([this.gate.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, GATE_DRAIN_MS).unref())]);
+    this.closing = true;
     await sink.flush().catch(() => undefined);
     try {
       // Exactly-once: the checkpoint is whatever the last committed transaction carried.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The local development stack: one MariaDB and one Kafka broker, native processes,
+# The local development stack: one MariaDB, one Kafka broker and one schema registry, native processes,
 # no Docker. `up` is harmless when they already run; `down` stops only what `up` started.
 #
 #   stack.sh up|down|status
@@ -9,18 +9,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 up() {
   bash "$here/mariadb.sh" up
   bash "$here/kafka.sh" up
+  bash "$here/registry.sh" up
   cat <<INFO
 
 Local stack is up:
   MariaDB  127.0.0.1:${MARIADB_PORT:-3307}  user tributary / tributary  (admin for tests: tributary_test / tributary_test)
            mariadb -h127.0.0.1 -P${MARIADB_PORT:-3307} -utributary_test -ptributary_test
   Kafka    127.0.0.1:${KAFKA_PORT:-19092}  (KRaft, single node)
+  Registry http://127.0.0.1:${REGISTRY_PORT:-18081}/apis/ccompat/v7  (Apicurio, Confluent-compatible API; [registry] url)
   Try:     npx tributary start --config config/example.toml
 INFO
 }
 
 down() {
   local rc=0
+  bash "$here/registry.sh" down || rc=$?
   bash "$here/kafka.sh" down || rc=$?
   bash "$here/mariadb.sh" down || rc=$?
   return $rc
@@ -30,6 +33,7 @@ status() {
   local rc=0
   bash "$here/mariadb.sh" status || rc=$?
   bash "$here/kafka.sh" status || rc=$?
+  bash "$here/registry.sh" status || rc=$?
   return $rc
 }
 

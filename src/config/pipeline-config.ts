@@ -102,6 +102,22 @@ const standby = z.strictObject({
   topic: topicName().default('_tributary_leases'),
 }, table('[standby]'));
 
+const REGISTRY_URL = /^https?:\/\/[^\s/]+(?:\/\S*)?$/;
+
+const registry = z.strictObject({
+  url: z.string({ error: 'expected an http:// or https:// URL' }).regex(REGISTRY_URL, { error: 'expected an http:// or https:// URL' }),
+  username: nonEmpty('a non-empty user name').optional(),
+  password: str().optional(),
+  ca_file: nonEmpty('a file path').optional(),
+  cert_file: nonEmpty('a file path').optional(),
+  key_file: nonEmpty('a file path').optional(),
+  reject_unauthorized: bool().default(true),
+  subject_strategy: oneOf(['topic', 'record', 'topic_record'] as const).default('topic'),
+  auto_register: bool().default(true),
+  retry_max_ms: int(0, MAX_MS).default(300_000),
+  request_timeout_ms: int(100, MAX_MS).default(10_000),
+}, table('[registry]'));
+
 const document = z.strictObject({
   name: z
     .string({ error: 'expected a pipeline name of letters, digits, ".", "_", "-"' })
@@ -113,6 +129,7 @@ const document = z.strictObject({
   checkpoint: checkpoint.prefault({}),
   snapshot: snapshot.prefault({}),
   standby: standby.prefault({}),
+  registry: registry.optional(),
 }, table('(the whole document)'));
 
 export const pipelineConfigSchema = document
@@ -123,6 +140,31 @@ export const pipelineConfigSchema = document
         path: ['kafka', 'delivery'],
         message: `"exactly_once" needs checkpoint.store = "kafka" (the checkpoint commits in the same Kafka transaction as the data), not "${c.checkpoint.store}"`,
         input: c.kafka.delivery,
+      });
+    }
+    const r = c.registry;
+    if (r && (r.username === undefined) !== (r.password === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['registry', r.username === undefined ? 'username' : 'password'],
+        message: 'basic auth needs both registry.username and registry.password',
+        input: undefined,
+      });
+    }
+    if (r && (r.cert_file === undefined) !== (r.key_file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['registry', r.cert_file === undefined ? 'cert_file' : 'key_file'],
+        message: 'a client certificate needs both registry.cert_file and registry.key_file',
+        input: undefined,
+      });
+    }
+    if (r && c.kafka.truncate_handling === 'deletes') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'truncate_handling'],
+        message: '"deletes" is not supported with [registry] yet (it re-reads topics in the self-contained framing); use "event"',
+        input: c.kafka.truncate_handling,
       });
     }
     if (c.kafka.batch_max_messages > c.kafka.max_in_flight_messages) {

@@ -9,6 +9,7 @@ import { schemaFingerprint } from './schema-fingerprint.js';
 import { loadSharedSchemas, type SharedSchemas } from './shared-schemas.js';
 import { frameHeader } from './single-object-frame.js';
 import { buildTableAvroSchemas } from './table-avro-schemas.js';
+import type { RegisteredSchema, SchemaRegistration } from './registry/schema-registration.js';
 
 export interface EnvelopeEncoderOptions {
   /** The pipeline name, published as `source.name`. */
@@ -19,6 +20,11 @@ export interface EnvelopeEncoderOptions {
   version: string;
   /** Published as `source.connector`; default `mysql`. */
   connector?: string;
+  /**
+   * Registry mode: frames are Confluent's (magic byte 0, 4-byte schema id) with ids from
+   * this registration, and no schema is queued for the schemas topic.
+   */
+  registry?: SchemaRegistration;
 }
 
 /** A schema to publish on the schemas topic: key = `fingerprint`, value = `schema`. */
@@ -50,11 +56,14 @@ interface TableCodec {
   /** MySQL column names and their Avro field names, only when some differ. */
   rename: { from: readonly string[]; to: readonly string[] } | null;
   published: { key: PublishedSchema | null; value: PublishedSchema };
+  /** Registry mode: told of each frame, so frames written before the id was known get it. */
+  keyStamp: RegisteredSchema | null;
+  valueStamp: RegisteredSchema | null;
 }
 
 /**
  * Turns ChangeEvents into framed Avro key and value bytes (Avro single-object encoding,
- * docs/message-format.md). Types are built once per TableSchema object; per row,
+ * or with `registry` the Confluent wire format; docs/message-format.md). Types are built once per TableSchema object; per row,
  * encode() reuses one envelope object and one scratch buffer and allocates only the two
  * output buffers (plus renamed row copies for tables whose column names needed
  * sanitizing). Longs accept JS safe integers or bigint (see `bigintLongType`).
@@ -156,6 +165,15 @@ export class EnvelopeEncoder {
     return taken;
   }
 
+  /**
+   * Registry mode: null when every schema used so far has its id in the frames written
+   * with it; else a promise that resolves once they have (or rejects with the registry's
+   * refusal). A batch must not be sent before it resolves. Always null without a registry.
+   */
+  registered(): Promise<void> | null {
+    return this.options.registry?.settled() ?? null;
+  }
+
   /** The key and value schemas of a table version (queues them like encode() would). */
   schemasFor(table: TableSchema): { key: PublishedSchema | null; value: PublishedSchema } {
     return this.codecFor(table).published;
@@ -171,10 +189,10 @@ export class EnvelopeEncoder {
   }
 
   private buildCodec(table: TableSchema): TableCodec {
-    const schemas = buildTableAvroSchemas(table, this.options.namespace, this.shared);
+    const schemas = buildTableAvroSchemas(table, this.options.namespace, this.shared, this.options.registry === undefined);
     const label = `${table.db}.${table.table}`;
-    const key = schemas.key ? this.prepare(schemas.key, label) : null;
-    const value = this.prepare(schemas.value, label);
+    const key = schemas.key ? this.prepare(schemas.key, label, table, 'key') : null;
+    const value = this.prepare(schemas.value, label, table, 'value');
     const from = table.columns.map((c) => c.name);
     const renamed = schemas.fieldNames.some((name, i) => name !== from[i]);
     return {
@@ -187,10 +205,17 @@ export class EnvelopeEncoder {
       valueSchemaId: value.published.fingerprint,
       rename: renamed ? { from, to: schemas.fieldNames } : null,
       published: { key: key?.published ?? null, value: value.published },
+      keyStamp: key?.stamp ?? null,
+      valueStamp: value.stamp,
     };
   }
 
-  private prepare(schema: Record<string, unknown>, label: string): { type: Type; header: Buffer; published: PublishedSchema } {
+  private prepare(
+    schema: Record<string, unknown>,
+    label: string,
+    table: TableSchema,
+    part: 'key' | 'value',
+  ): { type: Type; header: Buffer; published: PublishedSchema; stamp: RegisteredSchema | null } {
     let type: Type;
     try {
       type = avroTypeFor(schema);
@@ -203,16 +228,23 @@ export class EnvelopeEncoder {
     }
     const fp = schemaFingerprint(schema);
     const published = { fingerprint: fingerprintToHex(fp), schema: JSON.stringify(schema) };
+    const registry = this.options.registry;
+    if (registry) {
+      const registered = registry.schemaFor(table, part, schema);
+      return { type, header: registered.header, published, stamp: registered };
+    }
     if (!this.knownFingerprints.has(published.fingerprint)) {
       this.knownFingerprints.add(published.fingerprint);
       this.pending.push(published);
     }
-    return { type, header: frameHeader(fp), published };
+    return { type, header: frameHeader(fp), published, stamp: null };
   }
 
   private frame(codec: TableCodec, header: Buffer, type: Type, value: unknown, part: 'key' | 'value'): Buffer {
     try {
-      return this.writer.write(header, type, value);
+      const frame = this.writer.write(header, type, value);
+      (part === 'key' ? codec.keyStamp : codec.valueStamp)?.stamp(frame);
+      return frame;
     } catch (err) {
       throw invalidValue(codec, type, value, part, err);
     }

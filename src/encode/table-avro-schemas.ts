@@ -40,6 +40,12 @@ export function buildTableAvroSchemas(
   table: TableSchema,
   namespaceBase: string,
   shared: SharedSchemas,
+  /**
+   * Off in registry mode: there the registry's ids tell versions apart, and a record name
+   * stable across versions is what the record-name subject strategies and the registry's
+   * compatibility checks need.
+   */
+  generationTags = true,
 ): TableAvroSchemas {
   const namespace = toAvroNamespace([namespaceBase, table.db, table.table]);
   const fieldNames = toAvroFieldNames(table.columns.map((c) => c.name));
@@ -57,10 +63,11 @@ export function buildTableAvroSchemas(
       }
       return fields[index]!;
     });
-    key = tagged((ns) => ({ type: 'record', name: 'Key', namespace: ns, fields: keyFields }), namespace);
+    const build = (ns: string): SchemaObject => ({ type: 'record', name: 'Key', namespace: ns, fields: keyFields });
+    key = generationTags ? tagged(build, namespace) : build(namespace);
   }
 
-  const value = tagged((ns) => envelope(ns, fields, shared), namespace);
+  const value = generationTags ? tagged((ns) => envelope(ns, fields, shared), namespace) : envelope(namespace, fields, shared);
   return { namespace, key, value, fieldNames };
 }
 

@@ -31,6 +31,11 @@ export type ErrorCode =
   | 'CHECKPOINT_READ'
   | 'CHECKPOINT_WRITE'
   | 'SNAPSHOT'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_AUTH'
+  | 'REGISTRY_INCOMPATIBLE'
+  | 'REGISTRY_SCHEMA_MISSING'
+  | 'REGISTRY_REQUEST'
   | 'PIPELINE';
 
 export interface TributaryErrorOptions {

@@ -274,3 +274,25 @@ describe('parseConfig environment interpolation', () => {
     assert.equal(c.name, 'shop');
   });
 });
+
+describe('parseConfig [registry]', () => {
+  it('fills the defaults of a registry section', () => {
+    const c = parseConfig(`${MINIMAL}[registry]\nurl = "http://127.0.0.1:18081/apis/ccompat/v7"\n`, undefined, {});
+    assert.deepEqual(c.registry, {
+      url: 'http://127.0.0.1:18081/apis/ccompat/v7',
+      reject_unauthorized: true,
+      subject_strategy: 'topic',
+      auto_register: true,
+      retry_max_ms: 300_000,
+      request_timeout_ms: 10_000,
+    });
+    assert.equal(parseConfig(MINIMAL, undefined, {}).registry, undefined);
+  });
+
+  it('refuses a bad url, an unknown strategy, half of basic auth and of a client certificate', () => {
+    const bad = issuesOf(`${MINIMAL}[registry]\nurl = "ftp://x"\nsubject_strategy = "name"\n`);
+    assert.deepEqual(bad.map((i) => i.path).sort(), ['registry.subject_strategy', 'registry.url']);
+    const half = issuesOf(`${MINIMAL}[registry]\nurl = "https://r:8081"\nusername = "u"\ncert_file = "c.pem"\n`);
+    assert.deepEqual(half.map((i) => i.path).sort(), ['registry.key_file', 'registry.password']);
+  });
+});
