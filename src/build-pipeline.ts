@@ -28,6 +28,9 @@ import { ControlTables } from './source/snapshot/control-tables.js';
 import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
 import { readCurrentPosition } from './source/binlog/current-position.js';
 import { OutageLog } from './observe/outage-log.js';
+import { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
+import { SchemaChangeDefinitions } from './schema-change-definitions.js';
+import { TableDefinitionReader } from './source/schema/table-definition-reader.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
@@ -42,6 +45,8 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   const store = createCheckpointStore(config, { kafka });
   const encoder = new EnvelopeEncoder({ connectorName: config.name, namespace: config.kafka.topic_prefix, version: TRIBUTARY_VERSION });
   let claim: ServerIdClaim | null = null;
+  const schemaChangesTopic = config.kafka.schema_changes_topic;
+  const definitionReader = schemaChangesTopic ? new TableDefinitionReader(endpoint) : null;
   return new Pipeline({
     name: config.name,
     logger,
@@ -101,9 +106,21 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
               hooks,
             )
         : undefined,
+    schemaChanges: definitionReader
+      ? {
+          topic: schemaChangesTopic,
+          encoder: new SchemaChangeEncoder({ connectorName: config.name, version: TRIBUTARY_VERSION }),
+          definitions: (hooks) =>
+            new SchemaChangeDefinitions(
+              (db, table) => outages.retry('MySQL', () => definitionReader.read(db, table), { maxMs: config.source.retry_max_ms }),
+              hooks,
+            ),
+        }
+      : undefined,
     release: async () => {
       await claim?.close();
       claim = null;
+      await definitionReader?.close();
     },
     snapshot: {
       mode: config.snapshot.mode,
@@ -132,6 +149,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     openSource: (from, handlers, observer) =>
       new BinlogTailer({
         observer,
+        schemaChanges: definitionReader !== null,
         endpoint,
         serverId: config.source.server_id,
         sourceServerId: server?.serverId ?? 0,

@@ -99,6 +99,7 @@ function topicOf(opts: TailOptions, config: PipelineConfig): string {
 
 function unknownTopic(topic: string, topics: string[], config: PipelineConfig): TributaryError {
   const own = new Set([config.kafka.schemas_topic, ...config.routes.map((r) => r.topic)]);
+  if (config.kafka.schema_changes_topic) own.add(config.kafka.schema_changes_topic);
   const mine = topics.filter((t) => t.startsWith(`${config.kafka.topic_prefix}.`) || own.has(t)).sort();
   return new TributaryError(`topic ${topic} does not exist on ${config.kafka.brokers.join(',')}`, {
     code: 'KAFKA_READ',
