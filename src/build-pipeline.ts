@@ -29,6 +29,9 @@ import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
 import { readCurrentPosition } from './source/binlog/current-position.js';
 import { OutageLog } from './observe/outage-log.js';
 import { createRegistryFraming } from './encode/registry/create-registry-framing.js';
+import { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
+import { SchemaChangeDefinitions } from './schema-change-definitions.js';
+import { TableDefinitionReader } from './source/schema/table-definition-reader.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
@@ -51,6 +54,8 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     ...(registry ? { registry: registry.framing } : {}),
   });
   let claim: ServerIdClaim | null = null;
+  const schemaChangesTopic = config.kafka.schema_changes_topic;
+  const definitionReader = schemaChangesTopic ? new TableDefinitionReader(endpoint) : null;
   return new Pipeline({
     name: config.name,
     logger,
@@ -116,10 +121,22 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
               hooks,
             )
         : undefined,
+    schemaChanges: definitionReader
+      ? {
+          topic: schemaChangesTopic,
+          encoder: new SchemaChangeEncoder({ connectorName: config.name, version: TRIBUTARY_VERSION }),
+          definitions: (hooks) =>
+            new SchemaChangeDefinitions(
+              (db, table) => outages.retry('MySQL', () => definitionReader.read(db, table), { maxMs: config.source.retry_max_ms }),
+              hooks,
+            ),
+        }
+      : undefined,
     release: async () => {
       await claim?.close();
       claim = null;
       registry?.framing.close();
+      await definitionReader?.close();
     },
     snapshot: {
       mode: config.snapshot.mode,
@@ -148,6 +165,7 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     openSource: (from, handlers, observer) =>
       new BinlogTailer({
         observer,
+        schemaChanges: definitionReader !== null,
         endpoint,
         serverId: config.source.server_id,
         sourceServerId: server?.serverId ?? 0,

@@ -14,6 +14,8 @@ import { snapshotPending, type SnapshotProgress } from './model/snapshot-progres
 import { planSnapshot } from './source/snapshot/plan-snapshot.js';
 import type { OutageLog } from './observe/outage-log.js';
 import type { TableEndHooks, TruncateDeletes } from './truncate-deletes.js';
+import type { DefinitionHooks, SchemaChangeDefinitions } from './schema-change-definitions.js';
+import type { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
 
 const IDLE_SAVE_MS = 60_000;
 /** How long a graceful stop keeps trying to write its final checkpoint. */
@@ -64,6 +66,14 @@ export interface PipelineParts {
   now?: () => number;
   /** kafka.truncate_handling = "deletes": replaces `t` events by deletes of the live keys. */
   truncateDeletes?: (hooks: TableEndHooks) => TruncateDeletes;
+  /** kafka.schema_changes_topic: DDL on published tables, with the tables' definitions after it. */
+  schemaChanges?: SchemaChangeParts;
+}
+
+export interface SchemaChangeParts {
+  topic: string;
+  encoder: SchemaChangeEncoder;
+  definitions: (hooks: DefinitionHooks) => SchemaChangeDefinitions;
 }
 
 /** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
@@ -122,6 +132,7 @@ export class Pipeline {
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
   private readonly truncateDeletes: TruncateDeletes | null;
+  private readonly definitions: SchemaChangeDefinitions | null;
 
   constructor(parts: PipelineParts) {
     this.parts = parts;
@@ -133,6 +144,13 @@ export class Pipeline {
         drained: () => parts.sink.flush(),
         deliver: (messages, batch) => this.deliver(messages, batch),
         forward: (batch) => this.publish(batch),
+        fail: (err) => this.fail(err),
+      }) ?? null;
+    this.definitions =
+      parts.schemaChanges?.definitions({
+        pause: () => this.source?.pause(),
+        resume: () => this.resumeSource(),
+        forward: (batch) => this.afterDefinitions(batch),
         fail: (err) => this.fail(err),
       }) ?? null;
   }
@@ -256,6 +274,11 @@ export class Pipeline {
   }
 
   private handle(batch: SourceBatch): void {
+    if (this.failure || this.definitions?.takes(batch)) return;
+    this.afterDefinitions(batch);
+  }
+
+  private afterDefinitions(batch: SourceBatch): void {
     if (this.failure || this.truncateDeletes?.takes(batch)) return;
     this.publish(batch);
   }
@@ -267,6 +290,10 @@ export class Pipeline {
     const now = this.now();
     const messages: OutboundMessage[] = [];
     try {
+      const changes = this.parts.schemaChanges;
+      if (changes && batch.schemaChanges) {
+        for (const change of batch.schemaChanges) messages.push({ topic: changes.topic, ...changes.encoder.encode(change, now) });
+      }
       const events: ChangeEvent[] = batch.events;
       for (let i = 0; i < events.length; i++) {
         const event = events[i]!;
@@ -283,6 +310,7 @@ export class Pipeline {
       return;
     }
     const schemas = encoder.takeNewSchemas();
+    if (batch.schemaChanges && this.parts.schemaChanges) schemas.push(...this.parts.schemaChanges.encoder.takeNewSchemas());
     if (schemas.length > 0) {
       const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
       sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
@@ -347,9 +375,9 @@ export class Pipeline {
     }
   }
 
-  /** Resumes reading unless something still holds it: back-pressure, a registration, a truncate's deletes. */
+  /** Resumes reading unless something still holds it: back-pressure, a registration, a truncate's deletes, a DDL's definitions. */
   private resumeSource(): void {
-    if (this.failure || this.backpressure || this.gate || this.truncateDeletes?.busy) return;
+    if (this.failure || this.backpressure || this.gate || this.truncateDeletes?.busy || this.definitions?.busy) return;
     this.source?.resume();
   }
 

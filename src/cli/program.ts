@@ -5,6 +5,7 @@ import { schemasCommand } from './schemas-command.js';
 import { snapshotCommand } from './snapshot-command.js';
 import { statusCommand } from './status-command.js';
 import { resetCommand } from './reset-command.js';
+import { tailCommand, type TailOptions } from './tail-command.js';
 
 import { TRIBUTARY_VERSION } from '../version.js';
 
@@ -62,6 +63,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         'or begins at the current end of the binlog (snapshot.mode "never").\n',
     )
     .action(async (opts: { config: string; yes?: boolean }) => setExitCode(await resetCommand(opts)));
+
+  program
+    .command('tail')
+    .description("print a topic's messages as JSON lines, every value exact (decimals and longs as strings, bytes as base64)")
+    .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
+    .option('--topic <topic>', 'the topic to read')
+    .option('--table <db.table>', "the table whose topic to read (the pipeline's routing applies)")
+    .option('--from-beginning', 'start at the oldest message (default: at the end, printing only new ones)')
+    .option('--follow', 'keep waiting for new messages until SIGINT (default: stop at the end offsets taken at start)')
+    .option('--max <n>', 'stop after n messages')
+    .action(async (opts: TailOptions) => setExitCode(await tailCommand(opts)));
 
   return program;
 }

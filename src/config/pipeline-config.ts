@@ -62,6 +62,8 @@ const kafka = z.strictObject({
   client_id: nonEmpty('a non-empty client id').optional(),
   topic_prefix: topicName().optional(),
   schemas_topic: topicName().default('_tributary_schemas'),
+  // "" turns schema-change messages off; unset means <topic_prefix>._schema_changes.
+  schema_changes_topic: z.union([topicName(), z.literal('')], { error: 'expected a Kafka topic name, or "" for none' }).optional(),
   tombstones: bool().default(true),
   truncate_handling: oneOf(['event', 'deletes'] as const).default('event'),
   compression: oneOf(['none', 'gzip'] as const).default('none'),
@@ -183,6 +185,7 @@ export const pipelineConfigSchema = document
       ...c.kafka,
       client_id: c.kafka.client_id ?? `tributary-${c.name}`,
       topic_prefix: c.kafka.topic_prefix ?? c.name,
+      schema_changes_topic: c.kafka.schema_changes_topic ?? `${c.kafka.topic_prefix ?? c.name}._schema_changes`,
     },
     checkpoint: {
       ...c.checkpoint,

@@ -20,7 +20,8 @@ export function loadSharedSchemas(): SharedSchemas {
   return cached;
 }
 
-function readSchema(file: string): Record<string, unknown> {
+/** One schema file of schemas/, parsed. */
+export function readSchema(file: string): Record<string, unknown> {
   const url = new URL(file, SCHEMAS_DIR);
   try {
     const parsed: unknown = JSON.parse(readFileSync(url, 'utf8'));

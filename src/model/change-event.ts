@@ -1,6 +1,7 @@
 import type { Position } from './position.js';
 import type { SnapshotProgress } from './snapshot-progress.js';
 import type { TableSchema } from './table-schema.js';
+import type { SchemaChange } from './schema-change.js';
 
 /**
  * `c` insert, `u` update, `d` delete, `r` snapshot read, `t` the table's rows are all gone
@@ -63,4 +64,6 @@ export interface SourceBatch {
   commit: Position | null;
   /** Snapshot progress that holds once this batch is acked (set by snapshot chunks). */
   progress?: SnapshotProgress;
+  /** DDL statements on published tables at this point (a DDL batch); see SchemaChange. */
+  schemaChanges?: SchemaChange[];
 }

@@ -34,6 +34,8 @@ export interface BinlogTailerOptions {
   maxBatchEvents?: number;
   /** Sees the stream in order (the snapshot's watermarks and windows). */
   observer?: StreamObserver | undefined;
+  /** Hand on DDL statements on published tables as schema changes. */
+  schemaChanges?: boolean;
 }
 
 const EVENTS = ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'gtid'];
@@ -74,6 +76,7 @@ export class BinlogTailer {
       serverId: options.sourceServerId,
       observer: options.observer,
       info: (message) => options.logger.info(message),
+      schemaChanges: options.schemaChanges ?? false,
     });
   }
 

@@ -14,7 +14,7 @@ export type DdlStatement =
   | { kind: 'drop'; tables: TableName[] }
   | { kind: 'rename'; renames: { from: TableName; to: TableName }[] };
 
-type Token = { word: string; quoted: boolean } | { punct: string };
+export type Token = { word: string; quoted: boolean } | { punct: string };
 
 /**
  * Reads a binlog QUERY event's statement. `defaultDb` is the event's schema (the session's
@@ -25,7 +25,7 @@ type Token = { word: string; quoted: boolean } | { punct: string };
 export function parseDdlStatement(query: string, defaultDb: string): DdlStatement | null {
   const tokens = tokenize(query);
   if (!tokens) return null;
-  const p = new Parser(tokens, defaultDb);
+  const p = new DdlParser(tokens, defaultDb);
   const first = p.keyword();
   if (first === 'TRUNCATE') {
     p.accept('TABLE');
@@ -73,7 +73,8 @@ export function parseDdlStatement(query: string, defaultDb: string): DdlStatemen
   return null;
 }
 
-class Parser {
+/** The statement parser, shared with schema-change-statement.ts. */
+export class DdlParser {
   private i = 0;
 
   constructor(
@@ -191,7 +192,7 @@ class Parser {
  * and string literals skipped as one word; comments (`/* *\/`, `-- `, `#`) dropped.
  * Returns null on an unterminated quote or comment.
  */
-function tokenize(sql: string): Token[] | null {
+export function tokenize(sql: string): Token[] | null {
   const tokens: Token[] = [];
   const n = sql.length;
   let i = 0;

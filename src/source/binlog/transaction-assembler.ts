@@ -4,6 +4,7 @@ import type { Position } from '../../model/position.js';
 import type { TableSchema } from '../../model/table-schema.js';
 import type { TableFilter } from '../../route/table-filter.js';
 import { parseDdlStatement, type DdlStatement, type TableName } from './ddl-statement.js';
+import { schemaChangeOf } from './schema-change-statement.js';
 
 /** A table's schema version and the decoder for its rows, as of one rows event. */
 export interface TableDecoding {
@@ -73,6 +74,8 @@ export interface TransactionAssemblerOptions {
   observer?: StreamObserver;
   /** One line per table ended by a DDL statement. */
   info?: (message: string) => void;
+  /** Hand on each DDL statement on published tables as a SchemaChange (kafka.schema_changes_topic). */
+  schemaChanges?: boolean;
 }
 
 /**
@@ -268,30 +271,39 @@ export class TransactionAssembler {
    */
   private ddl(event: RowsEventLike, query: string, position: () => Position): void {
     const statement = parseDdlStatement(query, event.schema ?? '');
-    if (!statement) return;
-    const { ended, appeared } = tableChanges(statement);
+    const change = this.options.schemaChanges ? schemaChangeOf(query, event.schema ?? '', this.options.filter, event.timestamp) : null;
+    if (!statement && !change) return;
+    const { ended, appeared } = statement ? tableChanges(statement) : { ended: [], appeared: [] };
     const { filter, tables, observer } = this.options;
     const published = ended.filter((t) => filter.includes(t.db, t.table));
     const snapshot = appeared.filter((t) => filter.includes(t.db, t.table)).map((t) => `${t.db}.${t.table}`);
-    const gone = statement.kind !== 'truncate';
+    const gone = statement !== null && statement.kind !== 'truncate';
     if (gone) for (const t of ended) tables.forget(t.db, t.table);
-    if (published.length === 0 && snapshot.length === 0) return;
+    if (published.length === 0 && snapshot.length === 0 && !change) return;
     if (this.batch.length > 0) this.flush(null);
     const at = position();
     const start = this.txnStart ?? at;
     const gtid = event.gtid ?? this.gtid;
+    if (change) {
+      change.gtid = gtid;
+      change.file = start.file;
+      change.pos = start.pos;
+      change.server_id = this.serverId;
+    }
     for (let i = 0; i < published.length; i++) {
       const { db, table } = published[i]!;
       const schema = tables.lookup(db, table) ?? { db, table, columns: [], primaryKey: [] };
       const src = source(schema, event.timestamp, gtid, start, i, this.serverId);
       src.query = query;
       this.push(`${db}.${table}`, { op: 't', schema, before: null, after: null, source: src, transaction: null });
-      this.options.info?.(`${statement.kind} of ${db}.${table}: its topic gets a t event (${query.length > 200 ? `${query.slice(0, 200)}...` : query})`);
+      this.options.info?.(`${statement!.kind} of ${db}.${table}: its topic gets a t event (${query.length > 200 ? `${query.slice(0, 200)}...` : query})`);
     }
-    const progress = observer?.tablesChanged(published.map((t) => `${t.db}.${t.table}`), gone, snapshot);
+    const progress = published.length > 0 || snapshot.length > 0 ? observer?.tablesChanged(published.map((t) => `${t.db}.${t.table}`), gone, snapshot) : undefined;
     const events = this.batch;
     this.batch = [];
-    this.options.emit(progress ? { events, commit: at, progress } : { events, commit: at });
+    const batch: SourceBatch = progress ? { events, commit: at, progress } : { events, commit: at };
+    if (change) batch.schemaChanges = [change];
+    this.options.emit(batch);
     this.gtid = null;
     this.txnStart = null;
   }

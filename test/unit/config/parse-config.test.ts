@@ -45,6 +45,7 @@ describe('parseConfig', () => {
         client_id: 'tributary-shop',
         topic_prefix: 'shop',
         schemas_topic: '_tributary_schemas',
+        schema_changes_topic: 'shop._schema_changes',
         tombstones: true,
         truncate_handling: 'event',
         compression: 'none',
