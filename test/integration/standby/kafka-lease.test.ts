@@ -23,7 +23,13 @@ const LEASE_MS = 3_000;
 test('a standby waits, takes over after a kill -9 of the active process and at once after a graceful stop; nothing lost', { timeout: 180_000 }, async (t) => {
   const db = await ownDatabase('t_standby');
   const kafka = testKafka();
-  const base = testPipelineConfig({ db: db.name, checkpoint: { store: 'kafka' }, snapshot: { mode: 'never' } });
+  // A MySQL user of this test's own, so the server's PROCESSLIST shows exactly this
+  // pipeline's binlog readers, whatever else runs against the shared server.
+  const user = `t_sb_${db.name.slice(-8)}`;
+  await db.conn.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'standby'`);
+  await db.conn.query(`GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '${user}'@'127.0.0.1'`);
+  await db.conn.query(`GRANT ALL PRIVILEGES ON \`_tributary\`.* TO '${user}'@'127.0.0.1'`);
+  const base = testPipelineConfig({ db: db.name, source: { user, password: 'standby' }, checkpoint: { store: 'kafka' }, snapshot: { mode: 'never' } });
   const cfg = { ...base };
   writeFileSync(
     cfg.file,
@@ -64,12 +70,13 @@ test('a standby waits, takes over after a kill -9 of the active process and at o
     await writerConn.end();
     await monitor.end();
     await deleteTopics(kafka, base.name);
+    await db.conn.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`);
     await db.drop();
   });
-  // Binlog readers of the pipeline user, on the server itself, every 50 ms.
+  // Binlog readers of this pipeline's user, on the server itself, every 50 ms.
   const sampler = (async () => {
     while (sampling) {
-      const [rows] = await monitor.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'tributary' AND COMMAND LIKE 'Binlog Dump%'");
+      const [rows] = await monitor.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%'", [user]);
       const n = Number((rows as { n: number }[])[0]!.n);
       if (n > 1) overlaps.push(`${new Date().toISOString()} ${n} binlog readers`);
       maxDumps = Math.max(maxDumps, n);
