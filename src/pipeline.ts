@@ -87,7 +87,7 @@ export class Pipeline {
   }
 
   private async execute(signal: AbortSignal): Promise<void> {
-    const { store, sink } = this.parts;
+    const { sink } = this.parts;
     const stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
     });
