@@ -2,100 +2,21 @@ import type { ChangeEvent, SourceBatch } from './model/change-event.js';
 import type { Position } from './model/position.js';
 import { positionToString } from './model/position.js';
 import type { Logger } from './logger.js';
-import type { TopicRouter } from './route/topic-router.js';
-import type { EnvelopeEncoder } from './encode/envelope-encoder.js';
-import type { CheckpointMark, KafkaSink, OutboundMessage } from './sink/kafka-sink.js';
-import type { RecordSizeGuard } from './sink/record-size-guard.js';
-import type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+import type { CheckpointMark, OutboundMessage } from './sink/kafka-sink.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { AckWindow } from './checkpoint/ack-window.js';
+import { CheckpointKeeper, IDLE_SAVE_MS } from './checkpoint/checkpoint-keeper.js';
 import { TributaryError, asTributaryError } from './errors/tributary-error.js';
-import type { StreamObserver } from './source/binlog/transaction-assembler.js';
 import { snapshotPending, type SnapshotProgress } from './model/snapshot-progress.js';
 import { planSnapshot } from './source/snapshot/plan-snapshot.js';
-import type { OutageLog } from './observe/outage-log.js';
-import type { TableEndHooks, TruncateDeletes } from './truncate-deletes.js';
-import type { DefinitionHooks, SchemaChangeDefinitions } from './schema-change-definitions.js';
-import type { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
+import type { TruncateDeletes } from './truncate-deletes.js';
+import type { SchemaChangeDefinitions } from './schema-change-definitions.js';
 
-const IDLE_SAVE_MS = 60_000;
-/** How long a graceful stop keeps trying to write its final checkpoint. */
-const FINAL_SAVE_MS = 30_000;
-const STORE = 'checkpoint store';
 /** How long a graceful stop waits for batches held back by schema registrations. */
 const GATE_DRAIN_MS = 10_000;
 
-/** What the pipeline needs of a streaming source; BinlogTailer is one. */
-export interface StreamingSource {
-  start(signal?: AbortSignal): Promise<void>;
-  pause(): void;
-  resume(): void;
-  close(): Promise<void>;
-}
-
-export interface PipelineParts {
-  name: string;
-  logger: Logger;
-  store: CheckpointStore;
-  sink: KafkaSink;
-  encoder: EnvelopeEncoder;
-  router: TopicRouter;
-  /** Keeps records over the broker's size limit out of the sink (kafka.oversized). */
-  sizeGuard: RecordSizeGuard;
-  schemasTopic: string;
-  tombstones: boolean;
-  checkpointIntervalMs: number;
-  /**
-   * Exactly-once delivery: the checkpoint travels with the data, as a mark on the batch
-   * that ends a source transaction, in the sink's Kafka transactions; the store only loads.
-   */
-  exactlyOnce?: boolean;
-  /** How long the checkpoint store may fail (loads retried, saves skipped) before the pipeline stops. */
-  checkpointRetryMaxMs: number;
-  /** Reports outages once as they begin and once as they end. */
-  outages: OutageLog;
-  /** The server's binlog end now: where a first start begins (see begin()). */
-  currentPosition(): Promise<Position>;
-  /** Builds the streaming source from a position; its batches go to `handlers`. */
-  openSource(from: Position, handlers: SourceHandlers, observer?: StreamObserver): StreamingSource;
-  /** The snapshot, when the pipeline has one (see SnapshotParts). */
-  snapshot?: SnapshotParts;
-  /** Checks run before streaming (server settings, ...). */
-  preflight?: () => Promise<void>;
-  /** Gives back what preflight took (the server_id claim), once the source is closed. */
-  release?: () => Promise<void>;
-  now?: () => number;
-  /** kafka.truncate_handling = "deletes": replaces `t` events by deletes of the live keys. */
-  truncateDeletes?: (hooks: TableEndHooks) => TruncateDeletes;
-  /** kafka.schema_changes_topic: DDL on published tables, with the tables' definitions after it. */
-  schemaChanges?: SchemaChangeParts;
-}
-
-export interface SchemaChangeParts {
-  topic: string;
-  encoder: SchemaChangeEncoder;
-  definitions: (hooks: DefinitionHooks) => SchemaChangeDefinitions;
-}
-
-/** What the pipeline needs of a snapshot that runs inside the stream (IncrementalSnapshot is one). */
-export interface SnapshotSource extends StreamObserver {
-  start(tables: readonly string[]): void;
-  close(): void;
-}
-
-export interface SnapshotParts {
-  mode: 'initial' | 'never' | 'when_needed';
-  /** Makes sure the control tables exist before streaming starts. */
-  prepare(): Promise<void>;
-  /** Every table the pipeline publishes, as `db.table`. */
-  listTables(): Promise<string[]>;
-  open(progress: SnapshotProgress | null, onError: (err: TributaryError) => void): SnapshotSource;
-  close(): Promise<void>;
-}
-
-export interface SourceHandlers {
-  onBatch(batch: SourceBatch): void;
-  onError(err: TributaryError): void;
-}
+export type { PipelineParts, SchemaChangeParts, SnapshotParts, SnapshotSource, SourceHandlers, StreamingSource } from './pipeline-parts.js';
+import type { PipelineParts, SnapshotSource, StreamingSource } from './pipeline-parts.js';
 
 /**
  * Wires source -> route -> encode -> sink and owns the checkpoint. Data flows one way;
@@ -108,11 +29,7 @@ export class Pipeline {
   private readonly parts: PipelineParts;
   private readonly log: Logger;
   private window = new AckWindow();
-  private saved: Position | null = null;
-  private savedAt = 0;
-  /** Whether messages were acked since the last save (see persist()). */
-  private dataAcked = false;
-  private persisting: Promise<void> | null = null;
+  private readonly keeper: CheckpointKeeper;
   private source: StreamingSource | null = null;
   private snapshot: SnapshotSource | null = null;
   private failure: TributaryError | null = null;
@@ -137,6 +54,14 @@ export class Pipeline {
   constructor(parts: PipelineParts) {
     this.parts = parts;
     this.log = parts.logger.child('pipeline');
+    this.keeper = new CheckpointKeeper({
+      pipeline: parts.name,
+      store: parts.store,
+      outages: parts.outages,
+      retryMaxMs: parts.checkpointRetryMaxMs,
+      logger: this.log,
+      now: () => this.now(),
+    });
     this.truncateDeletes =
       parts.truncateDeletes?.({
         pause: () => this.source?.pause(),
@@ -162,7 +87,7 @@ export class Pipeline {
   }
 
   private async execute(signal: AbortSignal): Promise<void> {
-    const { store, sink } = this.parts;
+    const { sink } = this.parts;
     const stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
     });
@@ -174,7 +99,7 @@ export class Pipeline {
       // The sink first: a transactional producer's start fences an older one of this
       // pipeline and aborts what it left open, so the load below reads settled state.
       await sink.start();
-      const checkpoint = await this.retryStore(() => store.load(), signal);
+      const checkpoint = await this.keeper.load(signal);
       await this.parts.snapshot?.prepare();
       if (!checkpoint) {
         await this.begin(signal);
@@ -192,7 +117,13 @@ export class Pipeline {
         }
       }
       if (!this.parts.exactlyOnce) {
-        timer = setInterval(() => void this.persist().catch((err: unknown) => this.saveFailed(err)), this.parts.checkpointIntervalMs);
+        timer = setInterval(
+          () =>
+            void this.keeper.tick(this.window).then((err) => {
+              if (err) this.fail(err);
+            }),
+          this.parts.checkpointIntervalMs,
+        );
       }
       if (!signal.aborted) await stopped;
     } catch (err) {
@@ -219,16 +150,14 @@ export class Pipeline {
     const first: Checkpoint = { pipeline: this.parts.name, position: from, updatedAt: new Date(this.now()).toISOString() };
     if (plan) first.snapshot = plan;
     if (this.parts.exactlyOnce) await this.parts.sink.send([], { mark: { position: from, progress: plan } });
-    else await this.retryStore(() => this.parts.store.save(first), signal);
-    this.saved = from;
-    this.savedAt = this.now();
+    else await this.keeper.saveNow(first, signal);
     this.log.info(`starting at the current end of the binlog, ${positionToString(from)} (saved as the first checkpoint)`);
     await this.startStreaming(from, plan, signal);
   }
 
   /** Opens the stream at `from` and resumes (or starts) the snapshot of the tables `progress` has pending. */
   private async startStreaming(from: Position, progress: SnapshotProgress | null, signal: AbortSignal): Promise<void> {
-    this.saved = from;
+    this.keeper.startedAt(from);
     this.window = new AckWindow(from, progress);
     this.streamPosition = from;
     this.streamProgress = progress;
@@ -244,29 +173,6 @@ export class Pipeline {
       this.log.info(`snapshot of ${tables.length} table(s): ${tables.join(', ')}`);
       this.snapshot.start(tables);
     }
-  }
-
-  /** Retries a checkpoint store call through an outage of at most checkpointRetryMaxMs. */
-  private retryStore<T>(op: () => Promise<T>, signal?: AbortSignal, maxMs = this.parts.checkpointRetryMaxMs): Promise<T> {
-    return this.parts.outages.retry(STORE, op, { maxMs, ...(signal ? { signal } : {}) });
-  }
-
-  /**
-   * A timer's save failed. The data keeps flowing (a later save covers it); only an outage
-   * longer than checkpointRetryMaxMs, or an error no retry can fix, stops the pipeline.
-   */
-  private saveFailed(err: unknown): void {
-    const e = asTributaryError(err, 'CHECKPOINT_WRITE');
-    if (!e.retriable) return this.fail(e);
-    const lasted = this.parts.outages.failing(STORE, e, this.parts.checkpointRetryMaxMs);
-    if (lasted <= this.parts.checkpointRetryMaxMs) return;
-    this.fail(
-      new TributaryError(`the checkpoint could not be saved for ${Math.round(lasted / 1000)} s (checkpoint.retry_max_ms): ${e.message}`, {
-        code: e.code,
-        fix: e.fix ?? 'make the checkpoint store reachable, or raise checkpoint.retry_max_ms',
-        cause: e,
-      }),
-    );
   }
 
   private now(): number {
@@ -358,7 +264,7 @@ export class Pipeline {
     sink.send(messages, mark ? { mark } : {}).then(
       () => {
         this.window.ack(ticket);
-        if (hasData) this.dataAcked = true;
+        this.keeper.acked(hasData);
       },
       (err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')),
     );
@@ -404,47 +310,6 @@ export class Pipeline {
     this.log.warn(`table ${id} has no primary key: its messages have a null key, so Kafka spreads them over partitions without per-row order and compaction cannot apply`);
   }
 
-  /**
-   * Saves the committable position if it moved. A position moved only by transactions of
-   * tables this pipeline does not publish is saved at most every IDLE_SAVE_MS: with the
-   * mysql store each save is itself such a transaction, and saving it every interval
-   * would write forever on an idle server.
-   */
-  private persist(final = false): Promise<void> {
-    // One save at a time, so saves cannot land out of order; a timer tick during a slow
-    // save is skipped, the final save waits its turn.
-    if (this.persisting && !final) return this.persisting;
-    const previous = this.persisting ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.persistNow(final));
-    this.persisting = next;
-    void next.finally(() => {
-      if (this.persisting === next) this.persisting = null;
-    }).catch(() => undefined);
-    return next;
-  }
-
-  private async persistNow(final: boolean): Promise<void> {
-    const position = this.window.committed;
-    if (!position || position === this.saved) return;
-    const now = this.now();
-    if (!final && !this.dataAcked && now - this.savedAt < IDLE_SAVE_MS) return;
-    const progress = this.window.progress;
-    const checkpoint: Checkpoint = { pipeline: this.parts.name, position, updatedAt: new Date(now).toISOString() };
-    if (progress) checkpoint.snapshot = progress;
-    // Cleared before the save: acks that land while it is written must trigger the next one.
-    this.dataAcked = false;
-    try {
-      await this.parts.store.save(checkpoint);
-    } catch (err) {
-      this.dataAcked = true;
-      throw err;
-    }
-    this.parts.outages.recovered(STORE);
-    this.saved = position;
-    this.savedAt = now;
-    this.log.debug(`checkpoint at ${positionToString(position)}`);
-  }
-
   private fail(err: TributaryError): void {
     if (this.failure) return;
     this.failure = err;
@@ -464,8 +329,8 @@ export class Pipeline {
     await sink.flush().catch(() => undefined);
     try {
       // Exactly-once: the checkpoint is whatever the last committed transaction carried.
-      if (!this.parts.exactlyOnce) await this.retryStore(() => this.persist(true), undefined, Math.min(FINAL_SAVE_MS, this.parts.checkpointRetryMaxMs));
-      const at = this.parts.exactlyOnce ? (sink.committed?.position ?? this.saved) : this.saved;
+      if (!this.parts.exactlyOnce) await this.keeper.final(this.window);
+      const at = this.parts.exactlyOnce ? (sink.committed?.position ?? this.keeper.saved) : this.keeper.saved;
       if (at) this.log.info(`stopped; checkpoint at ${positionToString(at)}`);
     } catch (err) {
       this.failure ??= asTributaryError(err, 'CHECKPOINT_WRITE');
