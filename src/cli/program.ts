@@ -34,7 +34,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('schemas')
-    .description('print the Avro schemas published on the pipeline\'s schemas topic')
+    .description('print the Avro schemas published on the pipeline\'s schemas topic (in registry mode, first the registry subjects of its topics)')
     .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
     .action(async (opts: { config: string }) => setExitCode(await schemasCommand(opts)));
 

@@ -4,6 +4,8 @@ import { loadConfig } from '../config/load-config.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { TopicRouter } from '../route/topic-router.js';
 import { MessageDecoder } from '../encode/message-decoder.js';
+import { ConfluentFramingDecoder } from '../encode/registry/confluent-framing-decoder.js';
+import { createRegistryClient } from '../encode/registry/create-registry-client.js';
 import { avroJsonValue } from '../encode/avro-json-value.js';
 import { readTopicToEnd } from '../sink/compacted-topic.js';
 import { kafkaError } from '../sink/kafka-error.js';
@@ -44,11 +46,15 @@ export async function tailCommand(opts: TailOptions, signal?: AbortSignal, outpu
     const topic = topicOf(opts, config);
     const kafka = new Kafka({ clientId: `${config.kafka.client_id}-tail`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5_000 });
     const admin = kafka.admin();
+    // Registry mode writes table topics in the Confluent framing; the schema-change topic
+    // stays in single-object framing, so both are read.
+    const registry = config.registry ? createRegistryClient(config.registry) : null;
     try {
       await admin.connect();
       const topics = await admin.listTopics();
       if (!topics.includes(topic)) throw unknownTopic(topic, topics, config);
       const decoder = new MessageDecoder({
+        ...(registry ? { framings: [new ConfluentFramingDecoder(registry)] } : {}),
         loadSchemas: async (add) => {
           if (!(await admin.listTopics()).includes(config.kafka.schemas_topic)) return;
           await readTopicToEnd(kafka, admin, config.kafka.schemas_topic, (key, value) => {
@@ -61,6 +67,7 @@ export async function tailCommand(opts: TailOptions, signal?: AbortSignal, outpu
       if (err instanceof TributaryError) throw err;
       throw kafkaError(err, `read topic ${topic}`, 'KAFKA_READ');
     } finally {
+      registry?.close();
       await admin.disconnect().catch(() => undefined);
     }
     return 0;

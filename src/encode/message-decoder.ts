@@ -15,7 +15,8 @@ export interface DecodedMessage {
 /**
  * One framing a MessageDecoder can read, recognised by its first bytes. Single-object
  * framing (C3 01) is built in; the Confluent wire format (00 + 4-byte schema id) is
- * added by giving a decoder for it that fetches schemas from the registry.
+ * added by giving a `ConfluentFramingDecoder` (src/encode/registry/), which fetches
+ * schemas from the registry.
  */
 export interface FramingDecoder {
   framing: DecodedMessage['framing'];
@@ -50,9 +51,9 @@ export class MessageDecoder {
     if (frame.length >= FRAME_HEADER_LENGTH && frame[0] === FRAME_MARKER_0 && frame[1] === FRAME_MARKER_1) return this.singleObject(frame);
     const start = frame.subarray(0, 2).toString('hex') || '(empty)';
     if (frame[0] === 0x00 && frame.length >= 5) {
-      throw new TributaryError(`message is in the Confluent wire format (schema id ${frame.readUInt32BE(1)}), which needs a schema registry`, {
+      throw new TributaryError(`message is in the Confluent wire format (schema id ${frame.readUInt32BE(1)}): its schema is in a schema registry, and no [registry] is configured`, {
         code: 'ENCODE',
-        fix: 'configure the pipeline\'s [registry] so that tail can fetch its schemas, or read a topic written without a registry',
+        fix: 'add the [registry] section of the pipeline that wrote this topic (url, and credentials or TLS files if it needs them) to the config file, so that the schema can be fetched by its id',
       });
     }
     throw new TributaryError(`message is in neither Avro single-object framing (c301) nor the Confluent wire format (00): it starts ${start}`, {

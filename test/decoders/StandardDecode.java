@@ -7,6 +7,10 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,8 +29,10 @@ import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.data.TimeConversions;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.SchemaStore;
 
@@ -46,7 +52,14 @@ import org.apache.avro.message.SchemaStore;
  * decimal expansion, bytes/fixed as hex, decimal as plain text, dates/times as ISO text.
  *
  * Usage: java -cp <avro jars>:<classes> StandardDecode --framing single-object
- * (the flag leaves room for other framings, e.g. a registry's wire format).
+ *        java -cp <avro jars>:<classes> StandardDecode --framing confluent --registry <url>
+ *
+ * With --framing confluent (the Confluent wire format: 00, 4-byte schema id big-endian,
+ * Avro body) no schema lines are needed: each id's schema is fetched once from the
+ * registry's Confluent API (GET <url>/schemas/ids/{id}, java.net.http) and the body is
+ * decoded with a GenericDatumReader, that schema as writer and reader; *Reader fields are
+ * ignored. Each id's schema is parsed on its own, since a registry's versions of a subject
+ * share record names.
  */
 public final class StandardDecode {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -54,9 +67,11 @@ public final class StandardDecode {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
 
   public static void main(String[] args) throws Exception {
-    String framing = args.length == 2 && args[0].equals("--framing") ? args[1] : null;
-    if (!"single-object".equals(framing)) {
-      System.err.println("usage: StandardDecode --framing single-object");
+    String framing = args.length >= 2 && args[0].equals("--framing") ? args[1] : null;
+    String registry = args.length == 4 && args[2].equals("--registry") ? args[3].replaceAll("/+$", "") : null;
+    boolean confluent = "confluent".equals(framing) && registry != null;
+    if (!(("single-object".equals(framing) && args.length == 2) || confluent)) {
+      System.err.println("usage: StandardDecode --framing single-object | --framing confluent --registry <url>");
       System.exit(2);
     }
     GenericData model = new GenericData();
@@ -73,6 +88,8 @@ public final class StandardDecode {
     SchemaStore.Cache store = new SchemaStore.Cache();
     List<Schema> schemas = new ArrayList<>();
     Map<Integer, BinaryMessageDecoder<GenericRecord>> decoders = new HashMap<>();
+    Map<Integer, GenericDatumReader<GenericRecord>> byId = new HashMap<>();
+    HttpClient http = HttpClient.newHttpClient();
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
@@ -94,10 +111,24 @@ public final class StandardDecode {
           continue;
         }
         try {
-          int index = reader.asInt();
-          BinaryMessageDecoder<GenericRecord> decoder = decoders.computeIfAbsent(
-              index, i -> new BinaryMessageDecoder<>(model, schemas.get(i), store));
-          GenericRecord record = decoder.decode(Base64.getDecoder().decode(bytes.asText()));
+          byte[] frame = Base64.getDecoder().decode(bytes.asText());
+          GenericRecord record;
+          if (confluent) {
+            if (frame.length < 5 || frame[0] != 0) throw new IllegalArgumentException("not a Confluent frame");
+            int id = ByteBuffer.wrap(frame, 1, 4).getInt();
+            GenericDatumReader<GenericRecord> datumReader = byId.get(id);
+            if (datumReader == null) {
+              Schema schema = fetchSchema(http, mapper, registry, id);
+              datumReader = new GenericDatumReader<>(schema, schema, model);
+              byId.put(id, datumReader);
+            }
+            record = datumReader.read(null, DecoderFactory.get().binaryDecoder(frame, 5, frame.length - 5, null));
+          } else {
+            int index = reader.asInt();
+            BinaryMessageDecoder<GenericRecord> decoder = decoders.computeIfAbsent(
+                index, i -> new BinaryMessageDecoder<>(model, schemas.get(i), store));
+            record = decoder.decode(frame);
+          }
           result.set(part, toJson(model, record, record.getSchema()));
         } catch (Exception e) {
           result.putNull(part);
@@ -107,6 +138,16 @@ public final class StandardDecode {
       out.println(mapper.writeValueAsString(result));
     }
     out.flush();
+  }
+
+  private static Schema fetchSchema(HttpClient http, ObjectMapper mapper, String registry, int id) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(registry + "/schemas/ids/" + id))
+        .header("Accept", "application/vnd.schemaregistry.v1+json, application/json")
+        .GET()
+        .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) throw new IllegalStateException("registry: schema id " + id + ": HTTP " + response.statusCode() + " " + response.body());
+    return new Schema.Parser().parse(mapper.readTree(response.body()).get("schema").asText());
   }
 
   private static JsonNode toJson(GenericData model, Object datum, Schema schema) {

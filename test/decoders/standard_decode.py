@@ -5,6 +5,11 @@ are ignored: each frame is decoded with the schema its fingerprint names, as fas
 fingerprint() computes it, and logical types convert as fastavro does by default.
 
 Usage: python3 standard_decode.py --framing single-object
+       python3 standard_decode.py --framing confluent --registry <url>
+
+With --framing confluent (00, 4-byte schema id big-endian, Avro body) each id's schema is
+fetched once from the registry's Confluent API (GET <url>/schemas/ids/{id}, urllib) and
+the body read with fastavro.schemaless_reader; schema lines are not needed.
 """
 import base64
 import datetime
@@ -13,6 +18,7 @@ import io
 import json
 import struct
 import sys
+import urllib.request
 
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -56,9 +62,37 @@ def decode_single_object(frame, schemas):
     return fastavro.schemaless_reader(io.BytesIO(frame[10:]), schemas[fp], None)
 
 
+class ConfluentSchemas:
+    """Each id's schema from the registry, fetched once; parsed apart, since a subject's
+    versions share record names."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.by_id = {}
+
+    def decode(self, frame):
+        if len(frame) < 5 or frame[0] != 0:
+            raise ValueError("not a Confluent frame")
+        schema_id = struct.unpack(">I", frame[1:5])[0]
+        if schema_id not in self.by_id:
+            request = urllib.request.Request(
+                "%s/schemas/ids/%d" % (self.url, schema_id),
+                headers={"Accept": "application/vnd.schemaregistry.v1+json, application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                text = json.loads(response.read().decode("utf-8"))["schema"]
+            self.by_id[schema_id] = fastavro.parse_schema(json.loads(text), named_schemas={})
+        return fastavro.schemaless_reader(io.BytesIO(frame[5:]), self.by_id[schema_id], None)
+
+
 def main():
-    if sys.argv[1:] != ["--framing", "single-object"]:
-        print("usage: standard_decode.py --framing single-object", file=sys.stderr)
+    args = sys.argv[1:]
+    if args == ["--framing", "single-object"]:
+        confluent = None
+    elif len(args) == 4 and args[:2] == ["--framing", "confluent"] and args[2] == "--registry":
+        confluent = ConfluentSchemas(args[3])
+    else:
+        print("usage: standard_decode.py --framing single-object | --framing confluent --registry <url>", file=sys.stderr)
         sys.exit(2)
     schemas = {}
     out = sys.stdout
@@ -79,7 +113,9 @@ def main():
             if data is None:
                 continue
             try:
-                result[part] = to_json(decode_single_object(base64.b64decode(data), schemas))
+                frame = base64.b64decode(data)
+                decoded = confluent.decode(frame) if confluent else decode_single_object(frame, schemas)
+                result[part] = to_json(decoded)
             except Exception as e:  # noqa: BLE001 - reported per message, like the Java decoder
                 result[part + "Error"] = "%s: %s" % (type(e).__name__, e)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 const DECODERS_DIR = fileURLToPath(new URL('../decoders/', import.meta.url));
 
 export type StandardDecoder = 'avro-java' | 'fastavro';
-/** Only single-object framing so far; a registry's wire format can be added as another mode. */
-export type Framing = 'single-object';
+/** Single-object frames with the schemas given, or Confluent frames with schemas fetched by id from a registry. */
+export type Framing = 'single-object' | { confluent: string };
 
 export interface DecoderMessage {
   id: string;
@@ -46,7 +46,11 @@ function decoderPaths(): Promise<{ javaClasspath: string; pythonPath: string }> 
   return paths;
 }
 
-/** Decodes `messages` with `decoder`, given every schema of the schemas topic (JSON texts, in topic order). */
+/**
+ * Decodes `messages` with `decoder`: single-object frames given every schema of the schemas
+ * topic (JSON texts, in topic order), or Confluent frames (`{ confluent: registryUrl }`,
+ * no schemas needed) with each id's schema fetched by the decoder itself.
+ */
 export async function decodeWith(
   decoder: StandardDecoder,
   framing: Framing,
@@ -54,10 +58,11 @@ export async function decodeWith(
   messages: readonly DecoderMessage[],
 ): Promise<DecoderOutput[]> {
   const { javaClasspath, pythonPath } = await decoderPaths();
+  const flags = framing === 'single-object' ? ['--framing', 'single-object'] : ['--framing', 'confluent', '--registry', framing.confluent];
   const [command, args, env] =
     decoder === 'avro-java'
-      ? ['java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', javaClasspath, 'StandardDecode', '--framing', framing], process.env]
-      : ['python3', [`${DECODERS_DIR}standard_decode.py`, '--framing', framing], { ...process.env, PYTHONPATH: pythonPath }];
+      ? ['java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', javaClasspath, 'StandardDecode', ...flags], process.env]
+      : ['python3', [`${DECODERS_DIR}standard_decode.py`, ...flags], { ...process.env, PYTHONPATH: pythonPath }];
   const input = [
     ...schemas.map((schema) => JSON.stringify({ schema })),
     ...messages.map((m) =>

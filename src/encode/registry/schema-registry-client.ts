@@ -89,6 +89,58 @@ export class SchemaRegistryClient {
     }
   }
 
+  /**
+   * The schema text registered under `id` (what a Confluent frame names). A missing id is
+   * a reader's problem, not a writer's: the frame came from another registry, or this one
+   * lost its schemas.
+   */
+  async schemaById(id: number): Promise<string> {
+    try {
+      const body = (await this.request('GET', `schemas/ids/${id}`, undefined, `read schema id ${id}`)) as { schema?: unknown; schemaType?: unknown };
+      if (body.schemaType !== undefined && body.schemaType !== 'AVRO') {
+        throw new TributaryError(`schema id ${id} at ${this.url} is a ${String(body.schemaType)} schema, not Avro`, {
+          code: 'REGISTRY_REQUEST',
+          fix: 'read only topics that Tributary writes; their schemas are all Avro',
+        });
+      }
+      if (typeof body.schema !== 'string') throw invalidAnswer(body, `schema id ${id}`);
+      return body.schema;
+    } catch (err) {
+      if (err instanceof RegistryHttpError && err.status === 404) {
+        throw new RegistryHttpError(`schema id ${id} is not in the schema registry at ${this.url}: ${err.detail}`, {
+          code: 'REGISTRY_SCHEMA_MISSING',
+          status: 404,
+          errorCode: err.errorCode,
+          detail: err.detail,
+          retriable: false,
+          fix: 'point [registry] url at the registry the pipeline wrote this topic with (a registry with in-memory storage forgets its schemas when restarted)',
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Every subject in the registry. */
+  async subjects(): Promise<string[]> {
+    const body = await this.request('GET', 'subjects', undefined, 'list the subjects');
+    if (!Array.isArray(body) || !body.every((s) => typeof s === 'string')) throw invalidAnswer(body, 'the subject list');
+    return body as string[];
+  }
+
+  /** The version numbers of `subject`, oldest first. */
+  async versions(subject: string): Promise<number[]> {
+    const body = await this.request('GET', `subjects/${encodeURIComponent(subject)}/versions`, undefined, `list the versions of subject ${subject}`);
+    if (!Array.isArray(body) || !body.every((v) => Number.isInteger(v))) throw invalidAnswer(body, `the versions of ${subject}`);
+    return (body as number[]).slice().sort((a, b) => a - b);
+  }
+
+  /** One version of `subject`: its schema id and text. */
+  async version(subject: string, version: number): Promise<{ id: number; schema: string }> {
+    const body = (await this.request('GET', `subjects/${encodeURIComponent(subject)}/versions/${version}`, undefined, `read version ${version} of subject ${subject}`)) as { schema?: unknown };
+    if (typeof body.schema !== 'string') throw invalidAnswer(body, `version ${version} of ${subject}`);
+    return { id: idOf(body), schema: body.schema };
+  }
+
   /** Checks that the registry answers and accepts the credentials (reads the global compatibility). */
   async check(): Promise<void> {
     await this.request('GET', 'config', undefined, 'read the global configuration');
@@ -171,6 +223,13 @@ export class SchemaRegistryClient {
     }
     return new RegistryHttpError(message, { code: 'REGISTRY_REQUEST', status, errorCode, detail, retriable: false, fix: 'check registry.url (Apicurio: .../apis/ccompat/v7); if it is right, report this with the registry and its version' });
   }
+}
+
+function invalidAnswer(body: unknown, what: string): TributaryError {
+  return new TributaryError(`the schema registry answered without ${what}: ${JSON.stringify(body).slice(0, 200)}`, {
+    code: 'REGISTRY_REQUEST',
+    fix: 'check that registry.url points at a Confluent-compatible API (Apicurio: .../apis/ccompat/v7)',
+  });
 }
 
 function idOf(body: unknown): number {

@@ -22,3 +22,22 @@ export function recordFullName(schema: Record<string, unknown>): string {
   if (name.includes('.') || typeof schema.namespace !== 'string' || schema.namespace === '') return name;
   return `${schema.namespace}.${name}`;
 }
+
+/**
+ * Whether `subject` is one a pipeline registers for one of `topics` under `strategy`:
+ * `<topic>-key`/`-value`, `<topic>-<full name>`, or (record strategy, where subjects
+ * name no topic) a Key or Envelope record in the pipeline's namespace.
+ */
+export function isPipelineSubject(strategy: SubjectStrategy, subject: string, topics: ReadonlySet<string>, namespaceBase: string): boolean {
+  switch (strategy) {
+    case 'topic': {
+      const m = /^(.*)-(key|value)$/.exec(subject);
+      return m !== null && topics.has(m[1]!);
+    }
+    case 'topic_record':
+      for (const t of topics) if (subject.startsWith(`${t}-`) && /\.(Key|Envelope)$/.test(subject)) return true;
+      return false;
+    case 'record':
+      return subject.startsWith(`${namespaceBase}.`) && /\.(Key|Envelope)$/.test(subject);
+  }
+}

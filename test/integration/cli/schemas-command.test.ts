@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
 import { runPipeline, spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { readDecoded, readTopics } from '../../support/topic-reader.js';
+import { REGISTRY_URL, registryApi } from '../../support/registry.js';
 
 /** One printed schema: the `<fingerprint>  <name>` line and the JSON block under it. */
 interface PrintedSchema {
@@ -119,4 +120,50 @@ test('with no schemas topic yet it says so and exits 0, without creating the top
   } finally {
     await admin.disconnect();
   }
+});
+
+test('registry mode: lists each version of each subject of the pipeline\'s topics with its id, then the schema-change schemas on the schemas topic', async (t) => {
+  const db = await ownDatabase('t_schemas_reg');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' }, extra: `[registry]\nurl = ${JSON.stringify(REGISTRY_URL)}\nretry_max_ms = 20000` });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  await db.conn.query('CREATE TABLE orders (id INT PRIMARY KEY, qty INT NOT NULL)');
+  await db.conn.query('CREATE TABLE customers (id INT PRIMARY KEY)');
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query('INSERT INTO orders VALUES (1, 10)');
+    await db.conn.query('ALTER TABLE orders ADD COLUMN note VARCHAR(20) NULL');
+    await db.conn.query("INSERT INTO orders VALUES (2, 20, 'second')");
+    await waitFor(async () => (await readTopics(kafka, [cfg.topicFor('orders')])).length === 2, 30_000);
+  } finally {
+    await pipeline.stop();
+  }
+  const orders = cfg.topicFor('orders');
+  const ns = `${cfg.topicPrefix}.${db.name}.orders`;
+  const version = (subject: string, v: number) => registryApi<{ id: number; schema: string }>(`subjects/${subject}/versions/${v}`);
+  const [key, v1, v2] = [await version(`${orders}-key`, 1), await version(`${orders}-value`, 1), await version(`${orders}-value`, 2)];
+
+  const run = spawnTributary(['schemas', '--config', cfg.file]);
+  let stdout = '';
+  run.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  assert.equal(await run.exited, 0, run.output());
+  const blocks = stdout.trimEnd().split('\n\n');
+  // customers has no row yet, so no subject; other pipelines' subjects in the registry are not listed.
+  assert.deepEqual(blocks.slice(0, 5).map((b) => b.split('\n')[0]), [
+    `registry mode: the table topics' schemas are in the schema registry at ${REGISTRY_URL} (subject_strategy topic)`,
+    `${orders}-key  version 1  id ${key.id}  ${ns}.Key`,
+    `${orders}-value  version 1  id ${v1.id}  ${ns}.Envelope`,
+    `${orders}-value  version 2  id ${v2.id}  ${ns}.Envelope`,
+    `3 version(s) of 2 subject(s) in the schema registry at ${REGISTRY_URL}`,
+  ], stdout);
+  assert.deepEqual(JSON.parse(blocks[3]!.slice(blocks[3]!.indexOf('\n') + 1)), JSON.parse(v2.schema), 'the JSON printed is the registered schema');
+  assert.equal(blocks[5], "the schema-change topic is in single-object framing; its schemas are on the schemas topic:");
+  assert.deepEqual(blocks.slice(6).map((b) => b.split('\n')[0]!.replace(/^[0-9a-f]{16} {2}/, '')), [
+    'io.tributary.SchemaChangeKey',
+    'io.tributary.SchemaChangeValue',
+    `2 schema(s) on ${cfg.schemasTopic}`,
+  ], stdout);
 });
