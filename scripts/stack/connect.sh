@@ -123,8 +123,11 @@ cmd_fetch() {
     "$(dep org.apache.logging.log4j log4j-slf4j-impl "$LOG4J_VERSION")" \
     "$(dep org.apache.logging.log4j log4j-core "$LOG4J_VERSION")" || exit 1
   # Kafka's jars stay out of the plugins: the worker's connect-api and kafka-clients must be
-  # the ones the plugins see (the converter would otherwise bring Kafka 3.9's).
-  resolve "$part/plugins/debezium-connector-jdbc" "org.apache.kafka" \
+  # the ones the plugins see (the converter would otherwise bring Kafka 3.9's). So does
+  # jackson-core/databind of the JDBC sink: Hibernate registers every Jackson module the
+  # ServiceLoader finds, which includes the worker's jackson-datatype-jdk8, linked against
+  # the worker's databind; a second databind in the plugin fails with "Jdk8Module not a subtype".
+  resolve "$part/plugins/debezium-connector-jdbc" "org.apache.kafka,com.fasterxml.jackson.core" \
     "$(dep io.debezium debezium-connector-jdbc "$JDBC_SINK_VERSION")" \
     "$(dep org.mariadb.jdbc mariadb-java-client "$MARIADB_DRIVER_VERSION")" || exit 1
   resolve "$part/plugins/apicurio-converter" "org.apache.kafka" \
@@ -181,6 +184,9 @@ key.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 offset.storage.file.filename=$CDIR/offsets
 offset.flush.interval.ms=1000
+# Connectors may tune their own consumers (a test sets metadata.max.age.ms so that a
+# topics.regex picks up a new table's topic in a second, not in five minutes).
+connector.client.config.override.policy=All
 # Scanned by reflection: Apicurio's converter jar has no ServiceLoader manifest, so
 # service_load would not find it.
 plugin.discovery=only_scan
@@ -198,6 +204,7 @@ EOF
     <Logger name="org.apache.kafka.clients" level="WARN"/>
     <Logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
     <Logger name="org.apache.kafka.connect.runtime.isolation" level="WARN"/>
+    <Logger name="org.apache.kafka.connect.runtime.rest.RestServer" level="WARN"/>
     <Logger name="org.hibernate" level="WARN"/>
     <Logger name="com.mchange" level="WARN"/>
   </Loggers>
