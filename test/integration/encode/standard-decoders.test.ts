@@ -24,11 +24,12 @@ const SCALE_VALUES = [['12.34', '-0.5', '999999.99'], ['1.2345', '-0.0001', '999
 const ALL = [{ name: 'id', ddl: 'BIGINT UNSIGNED' }, ...COLUMNS, { name: 'sc', ddl: 'DECIMAL(10,2)' }];
 
 type SourceRow = Record<string, string | number | null>;
-type Kind = 'float' | 'bool' | 'timestamp' | 'text';
+type Kind = 'float' | 'bool' | 'bits' | 'timestamp' | 'text';
 
 function kindOf(ddl: string): Kind {
   if (/^(FLOAT|DOUBLE)/.test(ddl)) return 'float';
   if (ddl === 'BIT(1)') return 'bool';
+  if (/^BIT\(/.test(ddl)) return 'bits';
   if (/^(DATETIME|TIMESTAMP)/.test(ddl)) return 'timestamp';
   return 'text';
 }
@@ -55,6 +56,9 @@ function normalized(value: unknown, kind: Kind): string | number | null {
       return Number(value as string); // the exact decimal expansion parses back to the same double
     case 'bool':
       return value ? '1' : '0';
+    case 'bits':
+      // Published little-endian (Debezium's order); the server's HEX is big-endian.
+      return (String(value).match(/../g) ?? []).reverse().join('');
     case 'timestamp':
       return String(value).replace('T', ' ').replace(/Z$/, '');
     default:
