@@ -14,8 +14,8 @@ import { runPipeline, testPipelineConfig, waitFor } from '../../support/pipeline
 const COLUMNS: [string, string, Record<string, unknown> | null][] = [
   ['ti', 'TINYINT', { 'connect.type': 'int16' }],
   ['i', 'INT', null],
-  ['bu', 'BIGINT UNSIGNED', { 'connect.name': 'org.apache.kafka.connect.data.Decimal', 'connect.parameters': { scale: '0', 'connect.decimal.precision': '20' } }],
-  ['d', 'DECIMAL(12,3)', { 'connect.name': 'org.apache.kafka.connect.data.Decimal', 'connect.parameters': { scale: '3', 'connect.decimal.precision': '12' } }],
+  ['bu', 'BIGINT UNSIGNED', { 'connect.name': 'org.apache.kafka.connect.data.Decimal', 'connect.parameters': { scale: '0', 'connect.decimal.precision': '20' }, logicalType: 'decimal' }],
+  ['d', 'DECIMAL(12,3)', { 'connect.name': 'org.apache.kafka.connect.data.Decimal', 'connect.parameters': { scale: '3', 'connect.decimal.precision': '12' }, logicalType: 'decimal' }],
   ['b10', 'BIT(10)', { 'connect.name': 'io.debezium.data.Bits', 'connect.parameters': { length: '10' } }],
   ['en', "ENUM('Small','it''s','x')", { 'connect.name': 'io.debezium.data.Enum', 'connect.parameters': { allowed: "Small,it's,x" } }],
   ['st', "SET('a','b')", { 'connect.name': 'io.debezium.data.EnumSet', 'connect.parameters': { allowed: 'a,b' } }],
