@@ -77,6 +77,15 @@ export class SnapshotLog {
       if (!ok) out.push(`${r.offset}: ${r.value.op} with snapshot ${marker}`);
     }
     if (planned.length === 0 && this.reads.length > 0) return out;
+    // A table of one row: its only read is both first and last, and carries one marker.
+    if (new Set(planned.map((r) => JSON.stringify(r.key))).size === 1 && planned.every((r) => r.key !== null)) {
+      for (const r of planned) {
+        if (!OPENING.has(String(r.value!.source.snapshot)) && !CLOSING.has(String(r.value!.source.snapshot))) {
+          out.push(`${r.offset}: the only row's read is marked ${String(r.value!.source.snapshot)}`);
+        }
+      }
+      return out;
+    }
     const firsts = planned.filter((r) => OPENING.has(String(r.value!.source.snapshot)));
     const lasts = planned.filter((r) => CLOSING.has(String(r.value!.source.snapshot)));
     if (firsts.length !== 1) out.push(`${firsts.length} 'first' markers (offsets ${firsts.map((r) => r.offset).join(', ')})`);

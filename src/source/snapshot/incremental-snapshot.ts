@@ -315,7 +315,9 @@ export class IncrementalSnapshot implements StreamObserver {
    * Debezium's markers on one chunk's reads (they start as `true`). Over a planned
    * snapshot, `first` goes to the first read of all its tables and `last` to the last
    * read of the table that finishes last; tables are read in parallel, so that is decided
-   * from the other planned tables' progress when the chunk is delivered.
+   * from the other planned tables' progress when the chunk is delivered. A read that is
+   * both a table's first and last gets one marker, by Debezium's precedence: last of the
+   * snapshot, first of the snapshot, last of the table, first of the table.
    */
   private mark(id: string, events: ChangeEvent[], firstOfTable: boolean, lastOfTable: boolean): void {
     if (this.progress.tables[id]!.incremental === true) {
@@ -323,12 +325,17 @@ export class IncrementalSnapshot implements StreamObserver {
       return;
     }
     const others = Object.entries(this.progress.tables).filter(([other, p]) => other !== id && p.incremental !== true);
-    if (firstOfTable) {
-      events[0]!.source.snapshot = others.every(([, p]) => p.rows === 0) ? 'first' : 'first_in_data_collection';
-    }
-    if (lastOfTable) {
-      events[events.length - 1]!.source.snapshot = others.every(([, p]) => p.done) ? 'last' : 'last_in_data_collection';
-    }
+    const firstOfSnapshot = firstOfTable && others.every(([, p]) => p.rows === 0);
+    const lastOfSnapshot = lastOfTable && others.every(([, p]) => p.done);
+    const marker = (first: boolean, last: boolean): SnapshotMarker =>
+      last && lastOfSnapshot ? 'last'
+      : first && firstOfSnapshot ? 'first'
+      : last ? 'last_in_data_collection'
+      : first ? 'first_in_data_collection'
+      : 'true';
+    const n = events.length;
+    events[0]!.source.snapshot = marker(firstOfTable, lastOfTable && n === 1);
+    if (n > 1) events[n - 1]!.source.snapshot = marker(false, lastOfTable);
   }
 
   private setTable(id: string, table: TableProgress): void {
