@@ -125,8 +125,10 @@ export class EnvelopeEncoder {
     const src = this.source;
     src.ts_ms = s.ts_ms;
     // Debezium 2.6+ consumers read the finer timestamps; Tributary's clock is milliseconds.
-    src.ts_us = BigInt(s.ts_ms) * 1000n;
-    src.ts_ns = BigInt(s.ts_ms) * 1_000_000n;
+    // ts_ns stays null (Debezium's field is optional): epoch nanoseconds pass 2^53, and
+    // readers whose longs are JS numbers (avsc's default, so the Confluent JS client)
+    // throw on the whole record; it would carry nothing beyond ts_ms anyway.
+    src.ts_us = s.ts_ms * 1000;
     src.snapshot = s.snapshot;
     src.db = s.db;
     src.table = s.table;
@@ -142,8 +144,7 @@ export class EnvelopeEncoder {
     env.after = after;
     env.op = event.op;
     env.ts_ms = tsMs;
-    env.ts_us = BigInt(tsMs) * 1000n;
-    env.ts_ns = BigInt(tsMs) * 1_000_000n;
+    env.ts_us = tsMs * 1000;
     env.transaction = event.transaction;
     try {
       const value = this.frame(codec, codec.valueHeader, codec.valueType, env, 'value');

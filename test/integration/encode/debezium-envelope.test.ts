@@ -87,9 +87,10 @@ test('the published schema names every column as Debezium does; source and trans
     assert.equal(s.name, cfg.name);
     assert.equal(s.sequence, null);
     assert.equal(s.ts_us, BigInt(s.ts_ms as bigint) * 1000n);
-    assert.equal(s.ts_ns, BigInt(s.ts_ms as bigint) * 1_000_000n);
+    // Null on purpose: epoch nanoseconds pass 2^53 and avsc's default long rejects the record.
+    assert.equal(s.ts_ns, null);
     assert.equal(r.value!.ts_us, BigInt(r.value!.ts_ms as bigint) * 1000n);
-    assert.equal(r.value!.ts_ns, BigInt(r.value!.ts_ms as bigint) * 1_000_000n);
+    assert.equal(r.value!.ts_ns, null);
   }
   const [c, u] = [records[2]!.value!, records[3]!.value!];
   assert.ok(typeof c.source.file === 'string' && (c.source.file as string).length > 0);
