@@ -92,6 +92,9 @@ export class EnvelopeEncoder {
       ts_ms: 0,
       snapshot: 'false',
       db: '',
+      sequence: null,
+      ts_us: null,
+      ts_ns: null,
       table: null,
       server_id: 0,
       gtid: null,
@@ -101,7 +104,7 @@ export class EnvelopeEncoder {
       thread: null,
       query: null,
     };
-    this.envelope = { before: null, after: null, source: this.source, op: '', ts_ms: null, transaction: null };
+    this.envelope = { before: null, after: null, source: this.source, op: '', ts_ms: null, ts_us: null, ts_ns: null, transaction: null };
   }
 
   /** Encodes one change. `tsMs` is the processing time published as the envelope's `ts_ms`. */
@@ -121,6 +124,11 @@ export class EnvelopeEncoder {
     const s = event.source;
     const src = this.source;
     src.ts_ms = s.ts_ms;
+    // Debezium 2.6+ consumers read the finer timestamps; Tributary's clock is milliseconds.
+    // ts_ns stays null (Debezium's field is optional): epoch nanoseconds pass 2^53, and
+    // readers whose longs are JS numbers (avsc's default, so the Confluent JS client)
+    // throw on the whole record; it would carry nothing beyond ts_ms anyway.
+    src.ts_us = s.ts_ms * 1000;
     src.snapshot = s.snapshot;
     src.db = s.db;
     src.table = s.table;
@@ -136,6 +144,7 @@ export class EnvelopeEncoder {
     env.after = after;
     env.op = event.op;
     env.ts_ms = tsMs;
+    env.ts_us = tsMs * 1000;
     env.transaction = event.transaction;
     try {
       const value = this.frame(codec, codec.valueHeader, codec.valueType, env, 'value');

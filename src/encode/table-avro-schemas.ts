@@ -87,6 +87,8 @@ function envelope(namespace: string, fields: SchemaObject[], shared: SharedSchem
       { name: 'source', type: shared.source },
       { name: 'op', type: 'string' },
       { name: 'ts_ms', type: ['null', 'long'], default: null },
+      { name: 'ts_us', type: ['null', 'long'], default: null },
+      { name: 'ts_ns', type: ['null', 'long'], default: null },
       { name: 'transaction', type: ['null', shared.transaction], default: null },
     ],
   };

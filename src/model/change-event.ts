@@ -17,11 +17,24 @@ export type Op = 'c' | 'u' | 'd' | 'r' | 't';
  */
 export type Row = Record<string, unknown>;
 
-/** `"first"`, `"true"`, `"last"` while a table is snapshotted; `"false"` when streaming. */
-export type SnapshotMarker = 'true' | 'first' | 'last' | 'false';
+/**
+ * Debezium's `source.snapshot` values. A planned snapshot marks its very first read
+ * `first`, its very last `last`, each other table's first and last read
+ * `first_in_data_collection` / `last_in_data_collection`, the rest `true`; reads of a
+ * snapshot requested while streaming are all `incremental`; binlog changes are `false`.
+ */
+export type SnapshotMarker =
+  | 'true'
+  | 'first'
+  | 'first_in_data_collection'
+  | 'last_in_data_collection'
+  | 'last'
+  | 'false'
+  | 'incremental';
 
 /** The `source` block of the envelope: where this one change came from. */
 export interface SourceInfo {
+  /** Commit time in epoch milliseconds; `ts_us`/`ts_ns` are derived from it when encoding. */
   ts_ms: number;
   snapshot: SnapshotMarker;
   db: string;

@@ -12,6 +12,12 @@ export interface TableProgress {
   total: number | null;
   startedAt: string;
   done: boolean;
+  /**
+   * Requested while streaming (`tributary snapshot --tables`, or a RENAME TABLE onto an
+   * included name) rather than planned at the start: its reads are marked `incremental`.
+   * Absent in checkpoints written before it existed, which means planned.
+   */
+  incremental?: boolean;
 }
 
 export interface SnapshotProgress {

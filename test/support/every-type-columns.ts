@@ -3,10 +3,17 @@
  * the table of test/integration/pipeline/types.test.ts, shared with the standard-decoder
  * test so both check the same values.
  */
-export const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
-export const DATE = { type: 'int', logicalType: 'date' };
-export const TS = { type: 'long', logicalType: 'timestamp-micros' };
-export const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
+export const decimal = (precision: number, scale: number) => ({
+  type: 'bytes', logicalType: 'decimal', precision, scale, 'connect.version': 1,
+  'connect.parameters': { scale: String(scale), 'connect.decimal.precision': String(precision) },
+  'connect.name': 'org.apache.kafka.connect.data.Decimal',
+});
+export const named = (type: string, name: string, parameters?: Record<string, string>) =>
+  parameters === undefined ? { type, 'connect.version': 1, 'connect.name': name } : { type, 'connect.version': 1, 'connect.parameters': parameters, 'connect.name': name };
+export const DATE = { type: 'int', logicalType: 'date', 'connect.version': 1, 'connect.name': 'org.apache.kafka.connect.data.Date' };
+export const TS = { type: 'long', logicalType: 'timestamp-micros', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTimestamp' };
+export const TIME = named('long', 'io.debezium.time.MicroTime');
+export const INT16 = { type: 'int', 'connect.type': 'int16' };
 
 const D65 = '99999999999999999999999999999999999.999999999999999999999999999999';
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -26,9 +33,9 @@ export interface Column {
 
 /** Every column of table `every_type`, all nullable. Decimals are expected as exact text. */
 export const COLUMNS: Column[] = [
-  { name: 'ti', ddl: 'TINYINT', avro: 'int', sets: [['-128', -128], ['127', 127], ['0', 0]] },
-  { name: 'tu', ddl: 'TINYINT UNSIGNED', avro: 'int', sets: [['0', 0], ['255', 255], ['128', 128]] },
-  { name: 'si', ddl: 'SMALLINT', avro: 'int', sets: [['-32768', -32768], ['32767', 32767], ['-1', -1]] },
+  { name: 'ti', ddl: 'TINYINT', avro: INT16, sets: [['-128', -128], ['127', 127], ['0', 0]] },
+  { name: 'tu', ddl: 'TINYINT UNSIGNED', avro: INT16, sets: [['0', 0], ['255', 255], ['128', 128]] },
+  { name: 'si', ddl: 'SMALLINT', avro: INT16, sets: [['-32768', -32768], ['32767', 32767], ['-1', -1]] },
   { name: 'su', ddl: 'SMALLINT UNSIGNED', avro: 'int', sets: [['0', 0], ['65535', 65535], ['32768', 32768]] },
   { name: 'mi', ddl: 'MEDIUMINT', avro: 'int', sets: [['-8388608', -8388608], ['8388607', 8388607], ['-1', -1]] },
   { name: 'mu', ddl: 'MEDIUMINT UNSIGNED', avro: 'int', sets: [['0', 0], ['16777215', 16777215], ['8388608', 8388608]] },
@@ -57,12 +64,13 @@ export const COLUMNS: Column[] = [
   },
   { name: 'b1', ddl: 'BIT(1)', avro: 'boolean', sets: [["b'0'", false], ["b'1'", true], ["b'1'", true]] },
   {
-    name: 'b10', ddl: 'BIT(10)', avro: 'bytes',
-    sets: [["b'0'", Buffer.from([0, 0])], ["b'1111111111'", Buffer.from([0x03, 0xff])], ["b'1000000001'", Buffer.from([0x02, 0x01])]],
+    name: 'b10', ddl: 'BIT(10)', avro: named('bytes', 'io.debezium.data.Bits', { length: '10' }),
+    // Little-endian, as Debezium publishes BIT(n): b'1000000001' is 0x0201, bytes 01 02.
+    sets: [["b'0'", Buffer.from([0, 0])], ["b'1111111111'", Buffer.from([0xff, 0x03])], ["b'1000000001'", Buffer.from([0x01, 0x02])]],
   },
   {
-    name: 'b64', ddl: 'BIT(64)', avro: 'bytes',
-    sets: [["b'0'", Buffer.alloc(8)], [`b'${'1'.repeat(64)}'`, Buffer.alloc(8, 0xff)], ["b'1'", Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])]],
+    name: 'b64', ddl: 'BIT(64)', avro: named('bytes', 'io.debezium.data.Bits', { length: '64' }),
+    sets: [["b'0'", Buffer.alloc(8)], [`b'${'1'.repeat(64)}'`, Buffer.alloc(8, 0xff)], ["b'1'", Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]],
   },
   { name: 'ch', ddl: 'CHAR(4) CHARACTER SET utf8mb4', avro: 'string', sets: [["''", ''], ["'😀😀😀😀'", '😀😀😀😀'], ["' é '", ' é']] },
   {
@@ -108,9 +116,11 @@ export const COLUMNS: Column[] = [
     sets: [["'-838:59:59.000000'", -3_020_399_000_000n], ["'838:59:59.000000'", 3_020_399_000_000n], ["'-00:00:00.000001'", -1n]],
   },
   { name: 'tm0', ddl: 'TIME', avro: TIME, sets: [["'-838:59:59'", -3_020_399_000_000n], ["'838:59:59'", 3_020_399_000_000n], ["'25:00:00'", 90_000_000_000n]] },
-  { name: 'yr', ddl: 'YEAR', avro: 'int', sets: [['1901', 1901], ['2155', 2155], ['2000', 2000]] },
-  { name: 'en', ddl: "ENUM('a','b,c','é')", avro: 'string', sets: [["'a'", 'a'], ["'é'", 'é'], ["'b,c'", 'b,c']] },
-  { name: 'st', ddl: "SET('x','y','z')", avro: 'string', sets: [["''", ''], ["'x,y,z'", 'x,y,z'], ["'z,x'", 'x,z']] },
+  { name: 'yr', ddl: 'YEAR', avro: named('int', 'io.debezium.time.Year'), sets: [['1901', 1901], ['2155', 2155], ['2000', 2000]] },
+  { name: 'en', ddl: "ENUM('a','b,c','é')", avro: named('string', 'io.debezium.data.Enum', { allowed: 'a,b,c,é' }), sets: [["'a'", 'a'], ["'é'", 'é'], ["'b,c'", 'b,c']] },
+  { name: 'st', ddl: "SET('x','y','z')", avro: named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y,z' }), sets: [["''", ''], ["'x,y,z'", 'x,y,z'], ["'z,x'", 'x,z']] },
+  // MariaDB's JSON is LONGTEXT (DATA_TYPE longtext, binlogged as a blob): a plain string,
+  // as Debezium's MariaDB connector publishes it; MySQL's JSON carries io.debezium.data.Json.
   { name: 'js', ddl: 'JSON', avro: 'string', sets: [["'[]'", '[]'], [`'${JSON_TEXT}'`, JSON_TEXT], [`'"é"'`, '"é"']] },
   {
     name: 'pt', ddl: 'POINT', avro: 'bytes',

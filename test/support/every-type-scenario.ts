@@ -19,13 +19,14 @@ export const EVERY_TYPE_RECORDS = 10;
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 type SourceRow = Record<string, string | number | null>;
-type Kind = 'float' | 'bool' | 'timestamp' | 'text';
+type Kind = 'float' | 'bool' | 'bits' | 'timestamp' | 'text';
 /** [op or 'tombstone', key id, before, after] per record, in topic order. */
 export type ExpectedRecord = [string, string, SourceRow | null, SourceRow | null];
 
 function kindOf(ddl: string): Kind {
   if (/^(FLOAT|DOUBLE)/.test(ddl)) return 'float';
   if (ddl === 'BIT(1)') return 'bool';
+  if (/^BIT\(/.test(ddl)) return 'bits';
   if (/^(DATETIME|TIMESTAMP)/.test(ddl)) return 'timestamp';
   return 'text';
 }
@@ -52,6 +53,9 @@ function normalized(value: unknown, kind: Kind): string | number | null {
       return Number(value as string); // the exact decimal expansion parses back to the same double
     case 'bool':
       return value ? '1' : '0';
+    case 'bits':
+      // Published little-endian (Debezium's order); the server's HEX is big-endian.
+      return (String(value).match(/../g) ?? []).reverse().join('');
     case 'timestamp':
       return String(value).replace('T', ' ').replace(/Z$/, '');
     default:

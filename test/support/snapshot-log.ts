@@ -60,24 +60,38 @@ export class SnapshotLog {
   }
 
   /**
-   * source.snapshot problems: `r` events must be first/true/last, with one `first` (the
-   * first `r`) and at most one `last` (the last `r`); streamed events are `false`.
+   * source.snapshot problems, by Debezium's markers. Streamed events are `false`. Reads of a
+   * snapshot requested while streaming are all `incremental`. The topic's other reads (a
+   * planned snapshot) are `true` between one opening marker on the first of them (`first`,
+   * or `first_in_data_collection` when another table's read came first) and at most one
+   * closing marker on the last (`last`, or `last_in_data_collection`). The messages name
+   * openings 'first' and closings 'last'.
    */
   markerProblems(): string[] {
     const out: string[] = [];
-    const reads = this.reads;
+    const planned = this.reads.filter((r) => r.value!.source.snapshot !== 'incremental');
     for (const r of this.records) {
       if (!r.value) continue;
       const marker = String(r.value.source.snapshot);
-      const ok = r.value.op === 'r' ? ['first', 'true', 'last'].includes(marker) : marker === 'false';
+      const ok = r.value.op === 'r' ? PLANNED_MARKERS.has(marker) || marker === 'incremental' : marker === 'false';
       if (!ok) out.push(`${r.offset}: ${r.value.op} with snapshot ${marker}`);
     }
-    const firsts = reads.filter((r) => r.value!.source.snapshot === 'first');
-    const lasts = reads.filter((r) => r.value!.source.snapshot === 'last');
+    if (planned.length === 0 && this.reads.length > 0) return out;
+    // A table of one row: its only read is both first and last, and carries one marker.
+    if (new Set(planned.map((r) => JSON.stringify(r.key))).size === 1 && planned.every((r) => r.key !== null)) {
+      for (const r of planned) {
+        if (!OPENING.has(String(r.value!.source.snapshot)) && !CLOSING.has(String(r.value!.source.snapshot))) {
+          out.push(`${r.offset}: the only row's read is marked ${String(r.value!.source.snapshot)}`);
+        }
+      }
+      return out;
+    }
+    const firsts = planned.filter((r) => OPENING.has(String(r.value!.source.snapshot)));
+    const lasts = planned.filter((r) => CLOSING.has(String(r.value!.source.snapshot)));
     if (firsts.length !== 1) out.push(`${firsts.length} 'first' markers (offsets ${firsts.map((r) => r.offset).join(', ')})`);
-    else if (firsts[0] !== reads[0]) out.push(`'first' at offset ${firsts[0]!.offset}, but the first r is at ${reads[0]!.offset}`);
+    else if (firsts[0] !== planned[0]) out.push(`'first' at offset ${firsts[0]!.offset}, but the first r is at ${planned[0]!.offset}`);
     if (lasts.length > 1) out.push(`${lasts.length} 'last' markers (offsets ${lasts.map((r) => r.offset).join(', ')})`);
-    else if (lasts.length === 1 && lasts[0] !== reads.at(-1)) out.push(`'last' at offset ${lasts[0]!.offset}, but the last r is at ${reads.at(-1)!.offset}`);
+    else if (lasts.length === 1 && lasts[0] !== planned.at(-1)) out.push(`'last' at offset ${lasts[0]!.offset}, but the last r is at ${planned.at(-1)!.offset}`);
     return out;
   }
 
@@ -93,3 +107,8 @@ export class SnapshotLog {
     return n;
   }
 }
+
+/** Debezium's markers that open and close one table's reads in a planned snapshot. */
+const OPENING: ReadonlySet<string> = new Set(['first', 'first_in_data_collection']);
+const CLOSING: ReadonlySet<string> = new Set(['last', 'last_in_data_collection']);
+const PLANNED_MARKERS: ReadonlySet<string> = new Set([...OPENING, 'true', ...CLOSING]);

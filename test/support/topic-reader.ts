@@ -30,6 +30,8 @@ export interface Envelope {
   source: Record<string, unknown>;
   op: string;
   ts_ms: bigint | null;
+  ts_us: bigint | null;
+  ts_ns: bigint | null;
   transaction: { id: string; total_order: bigint; data_collection_order: bigint } | null;
 }
 

@@ -1,3 +1,4 @@
+import { enumMembers } from './enum-members.js';
 import type { ColumnSchema } from '@vlasky/zongji';
 import { columnType, type ColumnType } from './column-type.js';
 import { UnsupportedTypeError } from './unsupported-type-error.js';
@@ -132,9 +133,9 @@ export function columnTypeFromBinlog(c: BinlogColumnDescription): ColumnType {
     case MysqlTypeCode.JSON:
       return columnType('json', 'json', { charset: 'utf8mb4' });
     case MysqlTypeCode.ENUM:
-      return columnType('enum', 'enum', { charset });
+      return columnType('enum', 'enum', { charset, members: enumMembers(schema.COLUMN_TYPE ?? '') });
     case MysqlTypeCode.SET:
-      return columnType('set', 'set', { charset });
+      return columnType('set', 'set', { charset, members: enumMembers(schema.COLUMN_TYPE ?? '') });
     case MysqlTypeCode.DATE:
       return columnType('date', 'date');
     case MysqlTypeCode.DATETIME2:

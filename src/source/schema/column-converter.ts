@@ -103,7 +103,9 @@ export function columnConverter(t: ColumnType, ctx: ConverterContext): ColumnCon
       if (t.bits === 1) {
         return (v) => (v instanceof Uint8Array ? v[v.length - 1] === 1 : typeof v === 'boolean' ? v : fail(v));
       }
-      return (v) => (v instanceof Uint8Array ? asBuffer(v) : fail(v));
+      // The server sends BIT(n) big-endian; Debezium publishes it little-endian (the byte
+      // order of Java's BitSet.toByteArray), and its consumers read it so. A copy, reversed.
+      return (v) => (v instanceof Uint8Array ? Buffer.from(v).reverse() : fail(v));
     case 'text':
     case 'enum':
     case 'set':

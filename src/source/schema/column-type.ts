@@ -39,6 +39,8 @@ export interface ColumnType {
   bits: number;
   /** Character set of text, enum and set columns (MySQL spelling), null for the rest. */
   charset: string | null;
+  /** ENUM and SET members in definition order; empty for the rest. */
+  members: readonly string[];
 }
 
 export function columnType(family: ColumnFamily, dataType: string, details: Partial<ColumnType> = {}): ColumnType {
@@ -51,6 +53,7 @@ export function columnType(family: ColumnFamily, dataType: string, details: Part
     fsp: details.fsp ?? 0,
     bits: details.bits ?? 0,
     charset: details.charset ?? null,
+    members: details.members ?? [],
   };
 }
 
@@ -67,42 +70,79 @@ export function isIntegerDataType(dataType: string): boolean {
   return dataType in UNSIGNED_FITS_INT;
 }
 
-/** The non-null Avro type of a column. */
+/** A Connect decimal: the standard Avro `decimal` plus the attributes Connect's AvroData writes. */
+function decimal(precision: number, scale: number): AvroType {
+  return {
+    type: 'bytes',
+    logicalType: 'decimal',
+    precision,
+    scale,
+    'connect.version': 1,
+    'connect.parameters': { scale: String(scale), 'connect.decimal.precision': String(precision) },
+    'connect.name': 'org.apache.kafka.connect.data.Decimal',
+  };
+}
+
+/** A Debezium semantic type on a plain Avro type (no Avro logical type). */
+function semantic(type: string, name: string, parameters?: Record<string, string>): AvroType {
+  return parameters === undefined
+    ? { type, 'connect.version': 1, 'connect.name': name }
+    : { type, 'connect.version': 1, 'connect.parameters': parameters, 'connect.name': name };
+}
+
+/**
+ * The non-null Avro type of a column: the Avro that Debezium's MySQL connector publishes
+ * through Connect's AvroData (its `connect.*` attributes name the semantic type that
+ * Debezium's consumers dispatch on), with standard Avro logical types where the values'
+ * range fits their meaning. docs/type-mapping.md gives the reasons per type.
+ */
 export function avroTypeOf(t: ColumnType): AvroType {
   switch (t.family) {
     case 'integer':
-      // BIGINT UNSIGNED reaches 18446744073709551615, beyond Avro long; a decimal keeps it exact.
-      if (t.dataType === 'bigint') return t.unsigned ? { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 0 } : 'long';
+      // BIGINT UNSIGNED reaches 18446744073709551615, beyond Avro long; a decimal keeps it
+      // exact (Debezium's bigint.unsigned.handling.mode=precise).
+      if (t.dataType === 'bigint') return t.unsigned ? decimal(20, 0) : 'long';
       if (t.dataType === 'int') return t.unsigned ? 'long' : 'int';
+      // Debezium gives TINYINT, SMALLINT and TINYINT UNSIGNED Connect's int16, which
+      // AvroData writes as an int marked `connect.type`; sinks then create SMALLINT columns.
+      if (t.dataType === 'tinyint' || (t.dataType === 'smallint' && !t.unsigned)) return { type: 'int', 'connect.type': 'int16' };
       return 'int';
     case 'decimal':
-      return { type: 'bytes', logicalType: 'decimal', precision: t.precision, scale: t.scale };
+      return decimal(t.precision, t.scale);
     case 'float':
       return 'float';
     case 'double':
       return 'double';
     case 'bit':
-      return t.bits === 1 ? 'boolean' : 'bytes';
+      return t.bits === 1 ? 'boolean' : semantic('bytes', 'io.debezium.data.Bits', { length: String(t.bits) });
     case 'text':
-    case 'enum':
-    case 'set':
-    case 'json':
       return 'string';
+    case 'enum':
+      return semantic('string', 'io.debezium.data.Enum', { allowed: t.members.join(',') });
+    case 'set':
+      return semantic('string', 'io.debezium.data.EnumSet', { allowed: t.members.join(',') });
+    case 'json':
+      return semantic('string', 'io.debezium.data.Json');
     case 'binary':
     case 'geometry':
       return 'bytes';
     case 'date':
-      return { type: 'int', logicalType: 'date' };
+      // Connect's AvroData turns `logicalType: date` into Connect's Date and then rejects any
+      // other `connect.name` ("Mismatched names"), so Debezium's own io.debezium.time.Date
+      // cannot sit beside the standard date type; Connect's Date (Debezium's
+      // time.precision.mode=connect) is the same int of days and keeps it.
+      return { type: 'int', logicalType: 'date', 'connect.version': 1, 'connect.name': 'org.apache.kafka.connect.data.Date' };
     case 'datetime':
     case 'timestamp':
-      return { type: 'long', logicalType: 'timestamp-micros' };
+      // AvroData leaves `timestamp-micros` alone, so it can carry Debezium's MicroTimestamp.
+      return { type: 'long', logicalType: 'timestamp-micros', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTimestamp' };
     case 'time':
       // A duration (-838:59:59 to 838:59:59), not a time of day: `time-micros` readers
       // (Java, fastavro, Python avro) reject values outside 0..24 h and lose the record.
       // Debezium publishes TIME the same way.
-      return { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
+      return semantic('long', 'io.debezium.time.MicroTime');
     case 'year':
-      return 'int';
+      return semantic('int', 'io.debezium.time.Year');
   }
 }
 

@@ -1,3 +1,4 @@
+import { enumMembers } from './enum-members.js';
 import type { ColumnSpec } from '../../model/table-schema.js';
 import { columnSpecOf, columnType, isIntegerDataType, type ColumnType } from './column-type.js';
 import { UnsupportedTypeError } from './unsupported-type-error.js';
@@ -58,9 +59,9 @@ export function columnTypeFromInformationSchema(db: string, table: string, c: In
     case 'bit':
       return columnType('bit', 'bit', { bits: int(c.NUMERIC_PRECISION) });
     case 'enum':
-      return columnType('enum', 'enum', { charset });
+      return columnType('enum', 'enum', { charset, members: enumMembers(c.COLUMN_TYPE) });
     case 'set':
-      return columnType('set', 'set', { charset });
+      return columnType('set', 'set', { charset, members: enumMembers(c.COLUMN_TYPE) });
     case 'json':
       return columnType('json', 'json', { charset: 'utf8mb4' });
     case 'date':

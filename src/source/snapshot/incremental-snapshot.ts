@@ -146,7 +146,7 @@ export class IncrementalSnapshot implements StreamObserver {
         this.log.warn(`snapshot of ${id} not started again: it is being snapshotted already`);
         continue;
       }
-      this.setTable(id, { cursor: null, rows: 0, total: null, startedAt: now, done: false });
+      this.setTable(id, { cursor: null, rows: 0, total: null, startedAt: now, done: false, incremental: true });
       accepted.push(id);
     }
     if (accepted.length === 0) return accepted;
@@ -306,12 +306,36 @@ export class IncrementalSnapshot implements StreamObserver {
         transaction: null,
       });
     }
-    if (events.length > 0) {
-      if (before.rows === 0) events[0]!.source.snapshot = 'first' satisfies SnapshotMarker;
-      if (last) events[events.length - 1]!.source.snapshot = 'last';
-    }
+    if (events.length > 0) this.mark(id, events, before.rows === 0, last);
     this.setTable(id, { ...before, cursor, rows: before.rows + events.length, done: last || this.gone.has(id) });
     return { events, progress: this.progress };
+  }
+
+  /**
+   * Debezium's markers on one chunk's reads (they start as `true`). Over a planned
+   * snapshot, `first` goes to the first read of all its tables and `last` to the last
+   * read of the table that finishes last; tables are read in parallel, so that is decided
+   * from the other planned tables' progress when the chunk is delivered. A read that is
+   * both a table's first and last gets one marker, by Debezium's precedence: last of the
+   * snapshot, first of the snapshot, last of the table, first of the table.
+   */
+  private mark(id: string, events: ChangeEvent[], firstOfTable: boolean, lastOfTable: boolean): void {
+    if (this.progress.tables[id]!.incremental === true) {
+      for (const e of events) e.source.snapshot = 'incremental' satisfies SnapshotMarker;
+      return;
+    }
+    const others = Object.entries(this.progress.tables).filter(([other, p]) => other !== id && p.incremental !== true);
+    const firstOfSnapshot = firstOfTable && others.every(([, p]) => p.rows === 0);
+    const lastOfSnapshot = lastOfTable && others.every(([, p]) => p.done);
+    const marker = (first: boolean, last: boolean): SnapshotMarker =>
+      last && lastOfSnapshot ? 'last'
+      : first && firstOfSnapshot ? 'first'
+      : last ? 'last_in_data_collection'
+      : first ? 'first_in_data_collection'
+      : 'true';
+    const n = events.length;
+    events[0]!.source.snapshot = marker(firstOfTable, lastOfTable && n === 1);
+    if (n > 1) events[n - 1]!.source.snapshot = marker(false, lastOfTable);
   }
 
   private setTable(id: string, table: TableProgress): void {

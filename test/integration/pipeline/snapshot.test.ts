@@ -85,8 +85,18 @@ function readsOf(records: Awaited<ReturnType<typeof readDecoded>>, topic: string
   };
 }
 
-function expectedMarkers(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (i === 0 ? 'first' : i === n - 1 ? 'last' : 'true'));
+/**
+ * Debezium's markers of one table's n reads in a planned snapshot of several tables: its
+ * first read opens (`first` only for the very first read of the whole snapshot), its last
+ * closes (`last` only for the very last), the rest are `true`.
+ */
+function expectedMarkers(n: number, opening = 'first_in_data_collection', closing = 'last_in_data_collection'): string[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 ? opening : i === n - 1 ? closing : 'true'));
+}
+
+/** The markers with the table-level and snapshot-level openings/closings told apart by position only. */
+function tableLevel(markers: string[]): string[] {
+  return markers.map((m) => (m === 'first' ? 'first_in_data_collection' : m === 'last' ? 'last_in_data_collection' : m));
 }
 
 test('composite, unique-only, unkeyed and empty tables are snapshotted exactly; status shows each done', { timeout: 120_000 }, async (t) => {
@@ -139,14 +149,14 @@ test('composite, unique-only, unkeyed and empty tables are snapshotted exactly; 
 
   const pairs = readsOf(records, cfg.topicFor('pairs'));
   assert.deepEqual(pairs.ops, ['r']);
-  assert.deepEqual(pairs.markers, expectedMarkers(12_000));
+  assert.deepEqual(tableLevel(pairs.markers), expectedMarkers(12_000));
   // Delivered in key order, chunk after chunk, so equal to the table read in key order.
   assert.deepEqual(pairs.rows, expected.pairs);
   assert.deepEqual(pairs.keys, expected.pairs.map((r) => ({ a: r.a, b: r.b })));
 
   const uniq = readsOf(records, cfg.topicFor('uniq'));
   assert.deepEqual(uniq.ops, ['r']);
-  assert.deepEqual(uniq.markers, expectedMarkers(12_000));
+  assert.deepEqual(tableLevel(uniq.markers), expectedMarkers(12_000));
   assert.deepEqual(uniq.rows, expected.uniq);
   assert.deepEqual(uniq.keys, expected.uniq.map((r) => ({ u: r.u })));
   assert.match(run.logs.join(''), new RegExp(`snapshotting ${db.name}\\.uniq \\(~\\d+ rows, key: u\\)`));
@@ -154,9 +164,15 @@ test('composite, unique-only, unkeyed and empty tables are snapshotted exactly; 
   const loose = readsOf(records, cfg.topicFor('loose'));
   const byValue = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(a).localeCompare(JSON.stringify(b));
   assert.deepEqual(loose.ops, ['r']);
-  assert.deepEqual(loose.markers, expectedMarkers(32));
+  assert.deepEqual(tableLevel(loose.markers), expectedMarkers(32));
   assert.deepEqual([...loose.rows].sort(byValue), [...expected.loose].sort(byValue));
   assert.deepEqual(new Set(loose.keys), new Set([null]));
+  // Over the whole snapshot, exactly one `first` (the first table's first read) and at most
+  // one `last` (the last read of the table that finished last; none when an empty table,
+  // here zz_empty, finishes after every read was sent).
+  const all = [pairs, uniq, loose].flatMap((x) => x.markers);
+  assert.equal(all.filter((m) => m === 'first').length, 1, 'one first over the snapshot');
+  assert.ok(all.filter((m) => m === 'last').length <= 1, 'at most one last over the snapshot');
   const logs = run.logs.join('');
   assert.match(logs, new RegExp(`WARN .*${db.name}\\.loose has no primary key or unique NOT NULL index: reading its 32 rows in one pass`));
   assert.match(logs, new RegExp(`WARN .*table ${db.name}\\.loose has no primary key: its messages have a null key`));

@@ -64,8 +64,10 @@ test('TRUNCATE publishes one t event with the statement in source.query; later i
     assert.equal(typeof source.ts_ms, 'bigint');
     assert.match(String(source.file), /^binlog\.\d{6}$/);
     assert.ok((source.pos as bigint) > 0n);
-    assert.deepEqual({ ...source, ts_ms: 0, file: '', pos: 0 }, {
-      version: TRIBUTARY_VERSION, connector: 'mysql', name: cfg.name, ts_ms: 0, snapshot: 'false', db: db.name, table: 'items',
+    assert.equal(source.ts_us, (source.ts_ms as bigint) * 1000n);
+    assert.deepEqual({ ...source, ts_ms: 0, ts_us: 0, file: '', pos: 0 }, {
+      version: TRIBUTARY_VERSION, connector: 'mysql', name: cfg.name, ts_ms: 0, snapshot: 'false', db: db.name,
+      sequence: null, ts_us: 0, ts_ns: null, table: 'items',
       server_id: 1n, gtid: truncated, file: '', pos: 0, row: 0, thread: null, query: 'TRUNCATE TABLE items',
     });
     assert.deepEqual(transaction, { id: truncated, total_order: 1n, data_collection_order: 1n });

@@ -15,7 +15,7 @@ import { decoderFromSchemasTopic, readDecoded, type DecodedRecord } from '../../
 import { runPipeline, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { decodeDecimal } from '../../support/decimal.js';
 import { rowValueFields } from '../../support/row-value-fields.js';
-import { COLUMNS, DATE, TS, TIME, WKB, decimal } from '../../support/every-type-columns.js';
+import { COLUMNS, DATE, TS, TIME, WKB, decimal, named } from '../../support/every-type-columns.js';
 
 type Kafka = ReturnType<typeof testKafka>;
 
@@ -161,9 +161,10 @@ test('NOT NULL columns are plain types, except DATE, DATETIME and TIMESTAMP, whi
     assert.equal(decodeDecimal(got!.key!.id as Buffer, 0), '18446744073709551615');
     assert.deepEqual(await publishedFields(kafka, cfg, got!), [
       ['id', decimal(20, 0)], ['i', 'int'], ['iu', 'long'], ['d', decimal(10, 2)], ['f', 'float'],
-      ['b1', 'boolean'], ['b3', 'bytes'], ['s', 'string'], ['bl', 'bytes'],
+      ['b1', 'boolean'], ['b3', named('bytes', 'io.debezium.data.Bits', { length: '3' })], ['s', 'string'], ['bl', 'bytes'],
       ['dt', ['null', DATE], null], ['dtm', ['null', TS], null], ['ts', ['null', TS], null],
-      ['tm', TIME], ['yr', 'int'], ['en', 'string'], ['js', 'string'], ['g', 'bytes'],
+      ['tm', TIME], ['yr', named('int', 'io.debezium.time.Year')], ['en', named('string', 'io.debezium.data.Enum', { allowed: 'on,off' })],
+      ['js', 'string'], ['g', 'bytes'],
     ]);
   } finally {
     await pipeline.stop();

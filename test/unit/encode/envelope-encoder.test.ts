@@ -109,6 +109,9 @@ test('an insert round-trips every Avro physical type, bigint longs above 2^53 an
       ts_ms: 1_700_000_000_123n,
       snapshot: 'false',
       db: 'shop',
+      sequence: null,
+      ts_us: 1_700_000_000_123_000n,
+      ts_ns: null,
       table: 'orders',
       server_id: 4_000_000_001n,
       gtid: '0-1-42',
@@ -120,6 +123,8 @@ test('an insert round-trips every Avro physical type, bigint longs above 2^53 an
     },
     op: 'c',
     ts_ms: 1_700_000_000_999n,
+    ts_us: 1_700_000_000_999_000n,
+    ts_ns: null,
     transaction: { id: '0-1-42', total_order: 3n, data_collection_order: 1n },
   });
   assert.deepStrictEqual(plain(decoder.decode(encoded.key!).value), { id: BIG, region: -3 });
@@ -241,11 +246,20 @@ test('the published envelope schema keeps logical-type attributes and the shared
   const { value } = encoder.schemasFor(allTypes);
   const envelope = JSON.parse(value.schema);
   assert.equal(envelope.name, 'Envelope');
-  assert.deepStrictEqual(envelope.fields.map((f: { name: string }) => f.name), ['before', 'after', 'source', 'op', 'ts_ms', 'transaction']);
+  assert.deepStrictEqual(envelope.fields.map((f: { name: string }) => f.name), ['before', 'after', 'source', 'op', 'ts_ms', 'ts_us', 'ts_ns', 'transaction']);
   assert.deepStrictEqual(envelope.fields[1].type, ['null', 'Value']);
   assert.equal(envelope.fields[2].type.name, 'Source');
   assert.equal(envelope.fields[2].type.namespace, 'io.tributary');
-  assert.equal(envelope.fields[5].type[1].name, 'Transaction');
+  assert.equal(envelope.fields[7].type[1].name, 'Transaction');
+  // Debezium's Connect names, which its consumers dispatch on.
+  assert.equal(envelope.fields[2].type['connect.name'], 'io.debezium.connector.mysql.Source');
+  assert.equal(envelope.fields[7].type[1]['connect.name'], 'event.block');
+  const snapshot = envelope.fields[2].type.fields.find((f: { name: string }) => f.name === 'snapshot');
+  assert.deepStrictEqual(snapshot.type[0]['connect.parameters'], {
+    allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental',
+  });
+  assert.equal(snapshot.type[0]['connect.name'], 'io.debezium.data.Enum');
+  assert.equal(snapshot.default, 'false');
   const created = envelope.fields[0].type[1].fields.find((f: { name: string }) => f.name === 'created');
   assert.deepStrictEqual(created.type, { type: 'long', logicalType: 'timestamp-micros' });
 });

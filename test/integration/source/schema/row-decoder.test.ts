@@ -12,6 +12,7 @@ import {
   INFORMATION_SCHEMA_COLUMNS_QUERY,
   type InformationSchemaColumn,
 } from '../../../../src/source/schema/information-schema-column.js';
+import { DATE, decimal, INT16, named, TIME, TS } from '../../../support/every-type-columns.js';
 import { adminConnection, BinlogReader, randomSuffix, type ReadRow } from './binlog-zongji-harness.js';
 
 const db = `t_schema_${randomSuffix()}`;
@@ -43,27 +44,24 @@ const CREATE = `CREATE TABLE ${db}.every_type (
 
 const GEOMETRY_COLUMNS = ['pt', 'pg', 'gm', 'mp'] as const;
 
-const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
-const DATE = { type: 'int', logicalType: 'date' };
-const TS = { type: 'long', logicalType: 'timestamp-micros' };
-const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
 
 /** [name, avro, nullable] of every column, as the published TableSchema must say. */
 const EXPECTED_COLUMNS: [string, unknown, boolean][] = [
   ['id', 'int', false],
-  ['ti', 'int', true], ['tu', 'int', true], ['si', 'int', true], ['su', 'int', true],
+  ['ti', INT16, true], ['tu', INT16, true], ['si', INT16, true], ['su', 'int', true],
   ['mi', 'int', true], ['mu', 'int', true], ['i', 'int', true], ['iu', 'long', true], ['bi', 'long', true],
   ['bu', decimal(20, 0), true],
   ['d', decimal(65, 30), true], ['d2', decimal(10, 2), false],
   ['f', 'float', true], ['db', 'double', true],
-  ['b1', 'boolean', true], ['b10', 'bytes', true], ['b64', 'bytes', true],
+  ['b1', 'boolean', true], ['b10', named('bytes', 'io.debezium.data.Bits', { length: '10' }), true], ['b64', named('bytes', 'io.debezium.data.Bits', { length: '64' }), true],
   ['ch', 'string', true], ['vc', 'string', false], ['l1', 'string', true], ['l1c', 'string', true],
   ['tx', 'string', true], ['lt', 'string', true],
   ['bn', 'bytes', true], ['vb', 'bytes', true], ['bl', 'bytes', true],
   // DATE/DATETIME/TIMESTAMP are nullable even when NOT NULL (zero dates become null).
   ['dt', DATE, true], ['dtn', DATE, true], ['dtm', TS, true], ['dtm0', TS, true],
-  ['ts', TS, true], ['tm', TIME, true], ['tm0', TIME, true], ['yr', 'int', true],
-  ['en', 'string', true], ['st', 'string', true], ['js', 'string', true],
+  ['ts', TS, true], ['tm', TIME, true], ['tm0', TIME, true], ['yr', named('int', 'io.debezium.time.Year'), true],
+  ['en', named('string', 'io.debezium.data.Enum', { allowed: 'a,b,c,é' }), true],
+  ['st', named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y,z' }), true], ['js', 'string', true],
   ['pt', 'bytes', true], ['pg', 'bytes', true], ['gm', 'bytes', true], ['mp', 'bytes', true],
 ];
 
@@ -170,7 +168,7 @@ test('minimum values', () => {
       id: 1, ti: -128, tu: 0, si: -32768, su: 0, mi: -8388608, mu: 0, i: -2147483648, iu: 0n,
       bi: -9223372036854775808n, bu: Buffer.from([0]),
       d: undefined, d2: undefined, f: -1.5, db: -2.2250738585072014e-308,
-      b1: false, b10: Buffer.from([0x02, 0x01]), b64: Buffer.alloc(8),
+      b1: false, b10: Buffer.from([0x01, 0x02]), b64: Buffer.alloc(8),
       ch: '', vc: '', l1: 'café', l1c: '€', tx: '', lt: '',
       bn: Buffer.from([0x61, 0x62, 0, 0]), vb: Buffer.alloc(0), bl: Buffer.alloc(0),
       dt: -354_285, dtn: -354_285, dtm: -30_610_224_000_000_000n, dtm0: -30_610_224_000_000_000n,
@@ -190,7 +188,7 @@ test('maximum values', () => {
       id: 2, ti: 127, tu: 255, si: 32767, su: 65535, mi: 8388607, mu: 16777215, i: 2147483647,
       iu: 4294967295n, bi: 9223372036854775807n, bu: undefined, d: undefined, d2: undefined,
       f: 16777216, db: 1.7976931348623157e308,
-      b1: true, b10: Buffer.from([0x03, 0xff]), b64: Buffer.alloc(8, 0xff),
+      b1: true, b10: Buffer.from([0xff, 0x03]), b64: Buffer.alloc(8, 0xff),
       ch: '😀😀', vc: '😀 four-byte utf8mb4 🎉', l1: 'café€', l1c: 'Ã©', tx: 'line1\nline2', lt: LONG_TEXT,
       bn: Buffer.from('abcd'), vb: Buffer.from([0x00, 0xff]), bl: ALL_BYTES,
       dt: 2_932_896, dtn: 2_932_896, dtm: 253_402_300_799_999_999n, dtm0: 253_402_300_799_000_000n,

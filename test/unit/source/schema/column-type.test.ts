@@ -9,10 +9,7 @@ import {
 } from '../../../../src/source/schema/information-schema-column.js';
 import { TributaryError } from '../../../../src/errors/tributary-error.js';
 
-const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalType: 'decimal', precision, scale });
-const DATE = { type: 'int', logicalType: 'date' };
-const TS = { type: 'long', logicalType: 'timestamp-micros' };
-const TIME = { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' };
+import { DATE, decimal, INT16, named, TIME, TS } from '../../../support/every-type-columns.js';
 
 interface Case {
   /** What zongji gives the binlog path. */
@@ -27,8 +24,10 @@ interface Case {
 
 const T = MysqlTypeCode;
 const cases: Case[] = [
-  { code: T.TINY, schema: { COLUMN_TYPE: 'tinyint', UNSIGNED: false }, is: { DATA_TYPE: 'tinyint', COLUMN_TYPE: 'tinyint(4)' }, avro: 'int', sqlType: 'tinyint' },
-  { code: T.TINY, schema: { COLUMN_TYPE: 'tinyint unsigned', UNSIGNED: true }, is: { DATA_TYPE: 'tinyint', COLUMN_TYPE: 'tinyint(3) unsigned' }, avro: 'int', sqlType: 'tinyint unsigned' },
+  { code: T.TINY, schema: { COLUMN_TYPE: 'tinyint', UNSIGNED: false }, is: { DATA_TYPE: 'tinyint', COLUMN_TYPE: 'tinyint(4)' }, avro: INT16, sqlType: 'tinyint' },
+  { code: T.TINY, schema: { COLUMN_TYPE: 'tinyint unsigned', UNSIGNED: true }, is: { DATA_TYPE: 'tinyint', COLUMN_TYPE: 'tinyint(3) unsigned' }, avro: INT16, sqlType: 'tinyint unsigned' },
+  { code: T.SHORT, schema: { COLUMN_TYPE: 'smallint', UNSIGNED: false }, is: { DATA_TYPE: 'smallint', COLUMN_TYPE: 'smallint(6)' }, avro: INT16, sqlType: 'smallint' },
+  { code: T.BIT, metadata: { bits: 10 }, schema: { COLUMN_TYPE: 'bit(10)' }, is: { DATA_TYPE: 'bit', COLUMN_TYPE: 'bit(10)', NUMERIC_PRECISION: 10 }, avro: named('bytes', 'io.debezium.data.Bits', { length: '10' }), sqlType: 'bit(10)' },
   { code: T.SHORT, schema: { COLUMN_TYPE: 'smallint unsigned', UNSIGNED: true }, is: { DATA_TYPE: 'smallint', COLUMN_TYPE: 'smallint(5) unsigned' }, avro: 'int', sqlType: 'smallint unsigned' },
   { code: T.INT24, schema: { COLUMN_TYPE: 'mediumint unsigned', UNSIGNED: true }, is: { DATA_TYPE: 'mediumint', COLUMN_TYPE: 'mediumint(8) unsigned' }, avro: 'int', sqlType: 'mediumint unsigned' },
   { code: T.LONG, schema: { COLUMN_TYPE: 'int', UNSIGNED: false }, is: { DATA_TYPE: 'int', COLUMN_TYPE: 'int(11)' }, avro: 'int', sqlType: 'int' },
@@ -40,7 +39,7 @@ const cases: Case[] = [
   { code: T.FLOAT, metadata: { size: 4 }, schema: { COLUMN_TYPE: 'float' }, is: { DATA_TYPE: 'float', COLUMN_TYPE: 'float' }, avro: 'float', sqlType: 'float' },
   { code: T.DOUBLE, metadata: { size: 8 }, schema: { COLUMN_TYPE: 'double' }, is: { DATA_TYPE: 'double', COLUMN_TYPE: 'double' }, avro: 'double', sqlType: 'double' },
   { code: T.BIT, metadata: { bits: 1 }, schema: { COLUMN_TYPE: 'bit(1)' }, is: { DATA_TYPE: 'bit', COLUMN_TYPE: 'bit(1)', NUMERIC_PRECISION: 1 }, avro: 'boolean', sqlType: 'bit(1)' },
-  { code: T.BIT, metadata: { bits: 64 }, schema: { COLUMN_TYPE: 'bit(64)' }, is: { DATA_TYPE: 'bit', COLUMN_TYPE: 'bit(64)', NUMERIC_PRECISION: 64 }, avro: 'bytes', sqlType: 'bit(64)' },
+  { code: T.BIT, metadata: { bits: 64 }, schema: { COLUMN_TYPE: 'bit(64)' }, is: { DATA_TYPE: 'bit', COLUMN_TYPE: 'bit(64)', NUMERIC_PRECISION: 64 }, avro: named('bytes', 'io.debezium.data.Bits', { length: '64' }), sqlType: 'bit(64)' },
   { code: T.VARCHAR, metadata: { max_length: 80 }, schema: { COLUMN_TYPE: 'varchar(20)', CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'varchar', COLUMN_TYPE: 'varchar(20)', CHARACTER_SET_NAME: 'utf8mb4' }, avro: 'string', sqlType: 'varchar' },
   { code: T.STRING, metadata: { max_length: 5 }, schema: { COLUMN_TYPE: 'char(5)', CHARACTER_SET_NAME: 'latin1' }, is: { DATA_TYPE: 'char', COLUMN_TYPE: 'char(5)', CHARACTER_SET_NAME: 'latin1' }, avro: 'string', sqlType: 'char' },
   { code: T.BLOB, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'longtext', CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'longtext', COLUMN_TYPE: 'longtext', CHARACTER_SET_NAME: 'utf8mb4' }, avro: 'string', sqlType: 'longtext' },
@@ -52,10 +51,10 @@ const cases: Case[] = [
   { code: T.TIMESTAMP2, metadata: { decimals: 3 }, schema: { COLUMN_TYPE: 'timestamp(3)' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(3)', DATETIME_PRECISION: 3 }, avro: TS, sqlType: 'timestamp(3)' },
   { code: T.TIMESTAMP, schema: { COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */', DATETIME_PRECISION: 4 }, avro: TS, sqlType: 'timestamp(4)' },
   { code: T.TIME2, metadata: { decimals: 0 }, schema: { COLUMN_TYPE: 'time' }, is: { DATA_TYPE: 'time', COLUMN_TYPE: 'time', DATETIME_PRECISION: 0 }, avro: TIME, sqlType: 'time' },
-  { code: T.YEAR, schema: { COLUMN_TYPE: 'year', UNSIGNED: true }, is: { DATA_TYPE: 'year', COLUMN_TYPE: 'year(4)' }, avro: 'int', sqlType: 'year' },
-  { code: T.ENUM, metadata: { size: 1 }, schema: { COLUMN_TYPE: "enum('a','b')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'enum', COLUMN_TYPE: "enum('a','b')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: 'string', sqlType: 'enum' },
-  { code: T.SET, metadata: { size: 1 }, schema: { COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'set', COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: 'string', sqlType: 'set' },
-  { code: T.JSON, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'json' }, is: { DATA_TYPE: 'json', COLUMN_TYPE: 'json' }, avro: 'string', sqlType: 'json' },
+  { code: T.YEAR, schema: { COLUMN_TYPE: 'year', UNSIGNED: true }, is: { DATA_TYPE: 'year', COLUMN_TYPE: 'year(4)' }, avro: named('int', 'io.debezium.time.Year'), sqlType: 'year' },
+  { code: T.ENUM, metadata: { size: 1 }, schema: { COLUMN_TYPE: "enum('a','B')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'enum', COLUMN_TYPE: "enum('a','B')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: named('string', 'io.debezium.data.Enum', { allowed: 'a,B' }), sqlType: 'enum' },
+  { code: T.SET, metadata: { size: 1 }, schema: { COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'set', COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y' }), sqlType: 'set' },
+  { code: T.JSON, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'json' }, is: { DATA_TYPE: 'json', COLUMN_TYPE: 'json' }, avro: named('string', 'io.debezium.data.Json'), sqlType: 'json' },
   { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'point' }, is: { DATA_TYPE: 'point', COLUMN_TYPE: 'point' }, avro: 'bytes', sqlType: 'point' },
   { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'geometry' }, is: { DATA_TYPE: 'geometry', COLUMN_TYPE: 'geometry' }, avro: 'bytes', sqlType: 'geometry' },
 ];
@@ -116,4 +115,27 @@ test('unsupported types throw SCHEMA_UNSUPPORTED_TYPE naming db.table.column and
   const inet = () =>
     columnTypeFromBinlog({ db: 'shop', table: 'orders', code: T.STRING, metadata: { max_length: 16 }, schema: schemaOf({ COLUMN_NAME: 'ip', COLUMN_TYPE: 'inet6' }) });
   assert.throws(inet, /shop\.orders\.ip has type inet6/);
+});
+
+test('the Connect attributes are the ones Debezium publishes (spelled out, not via the test helpers)', () => {
+  const spec = (code: number, columnType: string, metadata?: Record<string, unknown>) =>
+    columnSpecOf('c', columnTypeFromBinlog({ db: 'd', table: 't', code, metadata, schema: schemaOf({ COLUMN_TYPE: columnType, CHARACTER_SET_NAME: 'utf8mb4' }) }), false).avro;
+  assert.deepEqual(spec(T.NEWDECIMAL, 'decimal(10,2)', { precision: 10, decimals: 2 }), {
+    type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2, 'connect.version': 1,
+    'connect.parameters': { scale: '2', 'connect.decimal.precision': '10' }, 'connect.name': 'org.apache.kafka.connect.data.Decimal',
+  });
+  assert.deepEqual(spec(T.ENUM, "enum('it''s','A,b','')", { size: 1 }), {
+    type: 'string', 'connect.version': 1, 'connect.parameters': { allowed: "it's,A,b," }, 'connect.name': 'io.debezium.data.Enum',
+  });
+  assert.deepEqual(spec(T.BIT, 'bit(10)', { bits: 10 }), {
+    type: 'bytes', 'connect.version': 1, 'connect.parameters': { length: '10' }, 'connect.name': 'io.debezium.data.Bits',
+  });
+  assert.deepEqual(spec(T.DATE, 'date'), { type: 'int', logicalType: 'date', 'connect.version': 1, 'connect.name': 'org.apache.kafka.connect.data.Date' });
+  assert.deepEqual(spec(T.DATETIME2, 'datetime(6)', { decimals: 6 }), {
+    type: 'long', logicalType: 'timestamp-micros', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTimestamp',
+  });
+  assert.deepEqual(spec(T.TIME2, 'time(6)', { decimals: 6 }), { type: 'long', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTime' });
+  assert.deepEqual(spec(T.YEAR, 'year'), { type: 'int', 'connect.version': 1, 'connect.name': 'io.debezium.time.Year' });
+  assert.deepEqual(spec(T.TINY, 'tinyint'), { type: 'int', 'connect.type': 'int16' });
+  assert.equal(spec(T.INT24, 'mediumint'), 'int');
 });

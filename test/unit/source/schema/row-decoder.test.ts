@@ -45,14 +45,22 @@ test('decimal text becomes unscaled two-complement bytes; a Number is refused', 
   assert.throws(() => d.decode({ m: 1.5 }), (e: unknown) => e instanceof TributaryError && e.code === 'BINLOG_STREAM');
 });
 
-test('BIT(1) is a boolean, BIT(n) the big-endian bytes', () => {
-  const d = decoderOf({ b1: columnType('bit', 'bit', { bits: 1 }), b64: columnType('bit', 'bit', { bits: 64 }) });
-  const all = Buffer.alloc(8, 0xff);
-  assert.deepEqual(d.decode({ b1: Buffer.from([1]), b64: all }), { b1: true, b64: all });
-  assert.deepEqual(d.decode({ b1: Buffer.from([0]), b64: Buffer.from('0000000000000102', 'hex') }), {
-    b1: false,
-    b64: Buffer.from('0000000000000102', 'hex'),
+test('BIT(1) is a boolean, BIT(n) the little-endian bytes Debezium publishes', () => {
+  const d = decoderOf({
+    b1: columnType('bit', 'bit', { bits: 1 }),
+    b10: columnType('bit', 'bit', { bits: 10 }),
+    b64: columnType('bit', 'bit', { bits: 64 }),
   });
+  const all = Buffer.alloc(8, 0xff);
+  assert.deepEqual(d.decode({ b1: Buffer.from([1]), b10: Buffer.from([0x03, 0xff]), b64: all }), { b1: true, b10: Buffer.from([0xff, 0x03]), b64: all });
+  // The server sends b'1000000001' (0x0201) big-endian, 02 01; Debezium's order is 01 02.
+  const sent = Buffer.from('0201', 'hex');
+  assert.deepEqual(d.decode({ b1: Buffer.from([0]), b10: sent, b64: Buffer.from('0000000000000102', 'hex') }), {
+    b1: false,
+    b10: Buffer.from('0102', 'hex'),
+    b64: Buffer.from('0201000000000000', 'hex'),
+  });
+  assert.deepEqual(sent, Buffer.from('0201', 'hex'), 'the decoder must not reverse the source buffer in place');
 });
 
 test('text arriving as a raw Buffer is decoded with the column charset (MySQL latin1 is cp1252)', () => {
