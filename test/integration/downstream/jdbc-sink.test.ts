@@ -97,6 +97,14 @@ const NOT_YET: Record<string, string> = {
   f: 'FLOAT at ±FLT_MAX: the sink/driver round it out of range',
   // Debezium sends BIT(1) as a boolean too; the sink makes it TINYINT(1) (1, not b'1').
   b1: 'BIT(1): written as TINYINT(1)',
+  // With io.debezium.data.Bits the sink creates BIT(n) columns, but binds the value as the
+  // converter hands it (a java.nio.ByteBuffer): "Type java.nio.HeapByteBuffer not supported type".
+  b10: 'BIT(10): the sink cannot bind the converter\'s ByteBuffer',
+  b64: 'BIT(64): the sink cannot bind the converter\'s ByteBuffer',
+  // The test's ENUM has a member with a comma ('b,c'). Debezium's io.debezium.data.Enum joins
+  // the members with commas (as Tributary does, to match it), so the sink creates
+  // ENUM('a','b','c','é') and "Data truncated for column 'en'" on 'b,c'. Commas-free ENUMs work.
+  en: 'ENUM with a comma in a member: Debezium\'s allowed list cannot say it',
   // Envelope gaps (issue 8 item 4): without connect.name io.debezium.time.MicroTimestamp
   // (DATETIME) and io.debezium.time.ZonedTimestamp (TIMESTAMP) the converter gives the sink a
   // plain INT64 (timestamp-micros is not read by Apicurio's AvroData), so it creates BIGINT
