@@ -73,7 +73,15 @@ test('the schema object keeps its identity until an ALTER changes the layout', a
     name: 'a',
     sqlType: 'bigint unsigned',
     nullable: false,
-    avro: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 0 },
+    avro: {
+      type: 'bytes',
+      logicalType: 'decimal',
+      precision: 20,
+      scale: 0,
+      'connect.name': 'org.apache.kafka.connect.data.Decimal',
+      'connect.parameters': { 'connect.decimal.precision': '20', scale: '0' },
+      'connect.version': 1,
+    },
   });
   assert.equal((r7.row.a as Buffer).toString('hex'), '00ffffffffffffffff');
 
