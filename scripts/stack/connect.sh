@@ -61,6 +61,9 @@ REST="http://$HOST:$PORT"
 
 log() { printf '[connect] %s\n' "$*"; }
 err() { printf '[connect] ERROR: %s\n' "$*" >&2; }
+DAEMON_CMDLINE='ConnectStandalone'
+# shellcheck source=daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 need_tools() {
   local missing=()
@@ -140,19 +143,8 @@ cmd_fetch() {
 }
 
 # ---------------------------------------------------------------- helpers
-read_pid() { [[ -f "$PID_FILE" ]] && tr -dc '0-9' <"$PID_FILE" || true; }
 
-# Alive AND really our worker (guards against a recycled pid).
-pid_alive() {
-  local pid="${1:-}"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'ConnectStandalone' || return 1
-  fi
-  return 0
-}
 
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 # Ready = the REST API answers and the JDBC sink is among the loaded plugins.
 ping_connect() {
@@ -160,15 +152,6 @@ ping_connect() {
     "$REST/connector-plugins" >/dev/null 2>&1
 }
 
-fail_with_log() {
-  err "$*"
-  if [[ -f "$LOG_FILE" ]]; then
-    echo "----- last 40 lines of $LOG_FILE -----" >&2
-    tail -n 40 "$LOG_FILE" >&2 || true
-    echo "-----" >&2
-  fi
-  exit 1
-}
 
 write_configs() {
   mkdir -p "$CDIR"
@@ -215,7 +198,7 @@ EOF
 wait_ready() {
   local pid="$1" deadline=$(($(date +%s) + START_TIMEOUT))
   while (($(date +%s) < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! still_starting "$pid"; then
       rm -f "$PID_FILE"
       fail_with_log "connect worker $pid exited during startup"
     fi
@@ -271,29 +254,7 @@ cmd_up() {
   log "ready (pid $pid) on $REST"
 }
 
-cmd_down() {
-  local pid
-  pid="$(read_pid)"
-  if [[ -z "$pid" ]] || ! pid_alive "$pid"; then
-    log "not running${pid:+ (stale pid file, pid $pid)}"
-    rm -f "$PID_FILE"
-    return 0
-  fi
-  log "stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 30; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid still alive after 15s; SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
-}
+cmd_down() { stop_daemon 15; }
 
 cmd_status() {
   local pid

@@ -59,6 +59,9 @@ KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 
 log() { printf '[kafka] %s\n' "$*"; }
 err() { printf '[kafka] ERROR: %s\n' "$*" >&2; }
+DAEMON_CMDLINE='kafka\.Kafka'
+# shellcheck source=daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 need_tools() {
   local missing=()
@@ -133,33 +136,13 @@ EOF
 }
 
 # ---------------------------------------------------------------- helpers
-read_pid() { [[ -f "$PID_FILE" ]] && tr -dc '0-9' <"$PID_FILE" || true; }
 
-# Alive AND really our broker (guards against a recycled pid).
-pid_alive() {
-  local pid="${1:-}"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' || return 1
-  fi
-  return 0
-}
 
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 ping_broker() {
   (cd "$REPO_ROOT" && node "$SCRIPT_DIR/kafka-ping.mjs" "$HOST:$PORT" --timeout "${1:-4000}" ${2:+"$2"}) >/dev/null 2>&1
 }
 
-fail_with_log() {
-  err "$*"
-  if [[ -f "$LOG_FILE" ]]; then
-    echo "----- last 40 lines of $LOG_FILE -----" >&2
-    tail -n 40 "$LOG_FILE" >&2 || true
-    echo "-----" >&2
-  fi
-  exit 1
-}
 
 write_configs() {
   mkdir -p "$KDIR" "$DATA_DIR"
@@ -263,9 +246,7 @@ format_storage() {
 wait_ready() {
   local pid="$1" deadline=$(($(date +%s) + START_TIMEOUT))
   while (($(date +%s) < deadline)); do
-    # Plain kill -0, not pid_alive: right after the fork the process may not have exec'd
-    # java yet (its cmdline is still the subshell's), which pid_alive would call dead.
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! still_starting "$pid"; then
       rm -f "$PID_FILE"
       fail_with_log "broker process $pid exited during startup"
     fi
@@ -327,34 +308,7 @@ cmd_up() {
   log "ready (pid $pid) on $HOST:$PORT"
 }
 
-cmd_down() {
-  local pid
-  pid="$(read_pid)"
-  if [[ -z "$pid" ]]; then
-    log "not running (no pid file)"
-    rm -f "$PID_FILE"
-    return 0
-  fi
-  if ! pid_alive "$pid"; then
-    log "not running (stale pid file, pid $pid)"
-    rm -f "$PID_FILE"
-    return 0
-  fi
-  log "stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 40; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid still alive after 20s; SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
-}
+cmd_down() { stop_daemon 20; }
 
 cmd_status() {
   local pid

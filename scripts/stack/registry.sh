@@ -53,6 +53,9 @@ API="http://$HOST:$PORT/apis/ccompat/v7"
 
 log() { printf '[registry] %s\n' "$*"; }
 err() { printf '[registry] ERROR: %s\n' "$*" >&2; }
+DAEMON_CMDLINE='quarkus-run\.jar'
+# shellcheck source=daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 # ---------------------------------------------------------------- java
 java_major() {
@@ -151,38 +154,18 @@ cmd_fetch() {
 }
 
 # ---------------------------------------------------------------- helpers
-read_pid() { [[ -f "$PID_FILE" ]] && tr -dc '0-9' <"$PID_FILE" || true; }
 
-# Alive AND really our registry (guards against a recycled pid).
-pid_alive() {
-  local pid="${1:-}"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'quarkus-run\.jar' || return 1
-  fi
-  return 0
-}
 
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 ping_registry() {
   node -e "fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$API/subjects" >/dev/null 2>&1
 }
 
-fail_with_log() {
-  err "$*"
-  if [[ -f "$LOG_FILE" ]]; then
-    echo "----- last 40 lines of $LOG_FILE -----" >&2
-    tail -n 40 "$LOG_FILE" >&2 || true
-    echo "-----" >&2
-  fi
-  exit 1
-}
 
 wait_ready() {
   local pid="$1" deadline=$(($(date +%s) + START_TIMEOUT))
   while (($(date +%s) < deadline)); do
-    if ! pid_alive "$pid"; then
+    if ! still_starting "$pid"; then
       rm -f "$PID_FILE"
       fail_with_log "registry process $pid exited during startup"
     fi
@@ -242,29 +225,7 @@ cmd_up() {
   log "ready (pid $pid) on $API"
 }
 
-cmd_down() {
-  local pid
-  pid="$(read_pid)"
-  if [[ -z "$pid" ]] || ! pid_alive "$pid"; then
-    log "not running${pid:+ (stale pid file, pid $pid)}"
-    rm -f "$PID_FILE"
-    return 0
-  fi
-  log "stopping pid $pid (SIGTERM)"
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 20; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid still alive after 10s; SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PID_FILE"
-  log "stopped"
-}
+cmd_down() { stop_daemon 10; }
 
 cmd_status() {
   local pid
