@@ -1,6 +1,7 @@
 import type { SourceBatch } from './model/change-event.js';
 import type { TableDefinition } from './model/schema-change.js';
 import { asTributaryError, type TributaryError } from './errors/tributary-error.js';
+import { StreamHold } from './stream-hold.js';
 
 /** What SchemaChangeDefinitions needs of the pipeline around it. */
 export interface DefinitionHooks {
@@ -20,53 +21,33 @@ export interface DefinitionHooks {
  * changes. Row batches pass straight through otherwise, never awaiting.
  */
 export class SchemaChangeDefinitions {
-  private readonly waiting: SourceBatch[] = [];
-  private running = false;
+  private readonly hold: StreamHold;
 
   constructor(
     private readonly read: (db: string, table: string) => Promise<TableDefinition | null>,
-    private readonly hooks: DefinitionHooks,
-  ) {}
+    hooks: DefinitionHooks,
+  ) {
+    this.hold = new StreamHold({
+      wants: (batch) => batch.schemaChanges !== undefined,
+      handle: async (batch) => {
+        await this.fill(batch);
+        hooks.forward(batch);
+      },
+      forward: (batch) => hooks.forward(batch),
+      pause: () => hooks.pause(),
+      resume: () => hooks.resume(),
+      fail: (err) => hooks.fail(asTributaryError(err, 'MYSQL_QUERY')),
+    });
+  }
 
   /** Whether definitions are being read (the binlog stays paused meanwhile). */
   get busy(): boolean {
-    return this.running;
+    return this.hold.busy;
   }
 
   /** Takes a batch with schema changes, and every batch while one is handled; false leaves it to the caller. */
   takes(batch: SourceBatch): boolean {
-    if (this.running) {
-      this.waiting.push(batch);
-      return true;
-    }
-    if (!batch.schemaChanges) return false;
-    this.running = true;
-    this.hooks.pause();
-    void this.run(batch);
-    return true;
-  }
-
-  private async run(first: SourceBatch): Promise<void> {
-    try {
-      let batch: SourceBatch | undefined = first;
-      while (batch) {
-        await this.fill(batch);
-        this.hooks.forward(batch);
-        batch = undefined;
-        while (this.waiting.length > 0) {
-          const next = this.waiting.shift()!;
-          if (next.schemaChanges) {
-            batch = next;
-            break;
-          }
-          this.hooks.forward(next);
-        }
-      }
-      this.running = false;
-      this.hooks.resume();
-    } catch (err) {
-      this.hooks.fail(asTributaryError(err, 'MYSQL_QUERY'));
-    }
+    return this.hold.takes(batch);
   }
 
   private async fill(batch: SourceBatch): Promise<void> {

@@ -3,6 +3,7 @@ import type { OutboundMessage } from './sink/kafka-sink.js';
 import type { Logger } from './logger.js';
 import { FrameDecoder } from './encode/frame-decoder.js';
 import { asTributaryError, type TributaryError } from './errors/tributary-error.js';
+import { StreamHold } from './stream-hold.js';
 
 /** What TruncateDeletes needs of the pipeline around it. */
 export interface TableEndHooks {
@@ -45,54 +46,31 @@ interface DecodedEnvelope {
  */
 export class TruncateDeletes {
   private readonly options: TruncateDeletesOptions;
-  private readonly hooks: TableEndHooks;
-  private readonly waiting: SourceBatch[] = [];
-  private running = false;
+  private readonly hold: StreamHold;
 
   constructor(options: TruncateDeletesOptions, hooks: TableEndHooks) {
     this.options = options;
-    this.hooks = hooks;
+    this.hold = new StreamHold({
+      wants: endsTables,
+      handle: async (batch) => {
+        await hooks.drained();
+        hooks.deliver(await this.deletesFor(batch), batch);
+      },
+      forward: (batch) => hooks.forward(batch),
+      pause: () => hooks.pause(),
+      resume: () => hooks.resume(),
+      fail: (err) => hooks.fail(asTributaryError(err, 'KAFKA_CONNECT')),
+    });
   }
 
   /** Whether deletes are being prepared (the binlog stays paused until they are sent). */
   get busy(): boolean {
-    return this.running;
+    return this.hold.busy;
   }
 
   /** Takes a batch that ends tables, and every batch while one is handled; false leaves it to the caller. */
   takes(batch: SourceBatch): boolean {
-    if (this.running) {
-      this.waiting.push(batch);
-      return true;
-    }
-    if (!endsTables(batch)) return false;
-    this.running = true;
-    this.hooks.pause();
-    void this.run(batch);
-    return true;
-  }
-
-  private async run(first: SourceBatch): Promise<void> {
-    let batch: SourceBatch | undefined = first;
-    try {
-      while (batch) {
-        await this.hooks.drained();
-        this.hooks.deliver(await this.deletesFor(batch), batch);
-        batch = undefined;
-        while (this.waiting.length > 0) {
-          const next = this.waiting.shift()!;
-          if (endsTables(next)) {
-            batch = next;
-            break;
-          }
-          this.hooks.forward(next);
-        }
-      }
-      this.running = false;
-      this.hooks.resume();
-    } catch (err) {
-      this.hooks.fail(asTributaryError(err, 'KAFKA_CONNECT'));
-    }
+    return this.hold.takes(batch);
   }
 
   private async deletesFor(batch: SourceBatch): Promise<OutboundMessage[]> {
