@@ -73,7 +73,12 @@ export interface ChaosResult {
 const LOSS = /state differs|do not chain|lost|not whole/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
-const AGAIN: Record<'broker' | 'mariadb', RegExp> = { broker: /INFO .*Kafka available again after/, mariadb: /INFO .*binlog connection available again after/ };
+// A MariaDB outage shows as the binlog connection's, or, when it lands while the pipeline
+// is (re)starting (exactly-once rebuilds it after a broker outage), as the MySQL queries'.
+const AGAIN: Record<'broker' | 'mariadb', RegExp> = {
+  broker: /INFO .*Kafka available again after/,
+  mariadb: /INFO .*(?:binlog connection|MySQL(?: \(snapshot\))?) available again after/,
+};
 
 export class ChaosRun {
   readonly plan: ChaosPlan;
