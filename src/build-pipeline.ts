@@ -1,4 +1,4 @@
-import { Kafka, logLevel as kafkaLogLevel, type LogEntry } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { PipelineConfig } from './config/pipeline-config.js';
 import type { Logger } from './logger.js';
 import { Pipeline } from './pipeline.js';
@@ -13,6 +13,7 @@ import { TruncateDeletes } from './truncate-deletes.js';
 import { RecordSizeGuard } from './sink/record-size-guard.js';
 import { RecordSizeLimit } from './sink/record-size-limit.js';
 import { kafkaError } from './sink/kafka-error.js';
+import { kafkaClient } from './sink/kafka-client.js';
 import { createCheckpointStore } from './checkpoint/create-checkpoint-store.js';
 import { BinlogTailer } from './source/binlog/binlog-tailer.js';
 import { checkServer, type ServerInfo } from './source/binlog/server-check.js';
@@ -26,20 +27,33 @@ import { TRIBUTARY_VERSION } from './version.js';
 import { ChunkReader } from './source/snapshot/chunk-reader.js';
 import { ControlTables } from './source/snapshot/control-tables.js';
 import { IncrementalSnapshot } from './source/snapshot/incremental-snapshot.js';
+import { GtidSetReader } from './source/snapshot/gtid-set-reader.js';
+import { GtidWatermarks } from './source/snapshot/gtid-watermarks.js';
+import { GtidWindows } from './source/snapshot/gtid-windows.js';
+import { SignalTopic } from './source/snapshot/signal-topic.js';
+import { TributaryError } from './errors/tributary-error.js';
 import { readCurrentPosition } from './source/binlog/current-position.js';
 import { OutageLog } from './observe/outage-log.js';
 import { createRegistryFraming } from './encode/registry/create-registry-framing.js';
 import { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
 import { SchemaChangeDefinitions } from './schema-change-definitions.js';
 import { TableDefinitionReader } from './source/schema/table-definition-reader.js';
+import { ColumnPolicy } from './route/column-policy.js';
+import { PipelineMetrics } from './observe/pipeline-metrics.js';
+import { HeartbeatEncoder } from './encode/heartbeat-encoder.js';
+import { HeartbeatQuery } from './source/heartbeat-query.js';
 
 /** Builds every stage of a pipeline from its config; `Pipeline` wires them. */
 export async function buildPipeline(config: PipelineConfig, logger: Logger): Promise<Pipeline> {
   const endpoint = sourceEndpoint(config);
-  const kafka = kafkaClient(config, logger);
+  const kafka = pipelineKafka(config, logger);
   const filter = new TableFilter(config.source.include, config.source.exclude);
-  const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg) });
+  const columns = config.columns.length > 0 ? new ColumnPolicy(config.columns) : null;
+  const reader = new ChunkReader(endpoint, { warn: (msg) => logger.warn(msg), columns });
   const control = new ControlTables(endpoint);
+  // snapshot.watermarks = "gtid": the snapshot writes nothing to the source.
+  const gtidSets = config.snapshot.watermarks === 'gtid' ? new GtidSetReader(endpoint) : null;
+  const signalTopic = config.snapshot.signal_topic;
   let server: ServerInfo | null = null;
   const outages = new OutageLog(logger.child('outage'));
   const router = new TopicRouter(config.kafka.topic_prefix, config.routes);
@@ -55,16 +69,32 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   });
   let claim: ServerIdClaim | null = null;
   const schemaChangesTopic = config.kafka.schema_changes_topic;
-  const definitionReader = schemaChangesTopic ? new TableDefinitionReader(endpoint) : null;
+  const definitionReader = schemaChangesTopic ? new TableDefinitionReader(endpoint, columns) : null;
+  const metrics = new PipelineMetrics(config.name);
+  const hb = config.heartbeat;
+  const heartbeatQuery = hb.interval_ms > 0 && hb.action_query ? new HeartbeatQuery(endpoint, hb.action_query) : null;
   return new Pipeline({
     name: config.name,
     logger,
     store,
     exactlyOnce: config.kafka.delivery === 'exactly_once',
+    metrics,
+    heartbeat:
+      hb.interval_ms > 0
+        ? {
+            intervalMs: hb.interval_ms,
+            topic: hb.topic,
+            encoder: new HeartbeatEncoder(config.kafka.topic_prefix),
+            ...(heartbeatQuery ? { action: () => heartbeatQuery.run() } : {}),
+            retryMaxMs: config.source.retry_max_ms,
+          }
+        : undefined,
     sink: new KafkaSink({
+      observer: metrics,
       kafka,
       logger: logger.child('sink'),
       maxInFlightMessages: config.kafka.max_in_flight_messages,
+      maxInFlightBytes: config.kafka.max_in_flight_bytes,
       batchMaxMessages: config.kafka.batch_max_messages,
       maxMessageBytes: config.kafka.max_message_bytes,
       retryMaxMs: config.kafka.retry_max_ms,
@@ -95,8 +125,9 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     // Servers restart: unreachable ones are retried, each for its own retry_max_ms.
     preflight: async () => {
       server = await outages.retry('MySQL', () => checkServer(endpoint), { maxMs: config.source.retry_max_ms });
-      logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId})`);
+      logger.info(`source is ${server.flavor} ${server.version} (server_id ${server.serverId}); ${server.positions}`);
       const s = server;
+      checkWritable(config, s);
       claim ??= await outages.retry('MySQL', () => claimServerId(endpoint, s, { serverId: config.source.server_id, pipeline: config.name }, (msg) => logger.warn(msg)), { maxMs: config.source.retry_max_ms });
       for (const warning of filter.warnings(await outages.retry('MySQL', () => reader.listBaseTables(), { maxMs: config.source.retry_max_ms }))) logger.warn(warning);
       await outages.retry('Kafka', () => prepareSchemasTopic(kafka, config.kafka.schemas_topic), { maxMs: config.kafka.retry_max_ms });
@@ -124,7 +155,11 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
     schemaChanges: definitionReader
       ? {
           topic: schemaChangesTopic,
-          encoder: new SchemaChangeEncoder({ connectorName: config.name, version: TRIBUTARY_VERSION }),
+          encoder: new SchemaChangeEncoder({
+            connectorName: config.name,
+            version: TRIBUTARY_VERSION,
+            registry: registry ? { registration: registry.framing, topic: schemaChangesTopic } : undefined,
+          }),
           definitions: (hooks) =>
             new SchemaChangeDefinitions(
               (db, table) => outages.retry('MySQL', () => definitionReader.read(db, table), { maxMs: config.source.retry_max_ms }),
@@ -137,13 +172,18 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
       claim = null;
       registry?.framing.close();
       await definitionReader?.close();
+      await heartbeatQuery?.close();
     },
     snapshot: {
       mode: config.snapshot.mode,
-      prepare: () => outages.retry('MySQL', () => control.prepare(), { maxMs: config.source.retry_max_ms }),
+      prepare: () =>
+        gtidSets
+          ? outages.retry('MySQL', async () => void (await gtidSets.read()), { maxMs: config.source.retry_max_ms })
+          : outages.retry('MySQL', () => control.prepare(), { maxMs: config.source.retry_max_ms }),
       close: async () => {
         await reader.close();
         await control.close();
+        await gtidSets?.close();
       },
       listTables: async () =>
         (await outages.retry('MySQL', () => reader.listTables(filter), { maxMs: config.source.retry_max_ms })).map((t) => `${t.db}.${t.table}`),
@@ -151,9 +191,11 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
         new IncrementalSnapshot({
           pipeline: config.name,
           reader,
-          control,
+          watermarks: gtidSets ? (windows) => new GtidWatermarks(() => gtidSets.read(), new GtidWindows(windows)) : () => control,
+          ...(signalTopic ? { signals: new SignalTopic({ kafka, topic: signalTopic, pipeline: config.name, logger: logger.child('signals') }) } : {}),
           logger,
           chunkSize: config.snapshot.chunk_size,
+          chunkMaxBytes: config.snapshot.chunk_max_bytes,
           parallelism: config.snapshot.parallelism,
           maxUnkeyedRows: config.snapshot.max_unkeyed_rows,
           retryMaxMs: config.source.retry_max_ms,
@@ -170,8 +212,9 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
         serverId: config.source.server_id,
         sourceServerId: server?.serverId ?? 0,
         from,
+        byGtid: server?.gtid ?? true,
         filter,
-        tables: tableResolver(new TableSchemaCache((msg) => logger.warn(msg))),
+        tables: tableResolver(new TableSchemaCache((msg) => logger.warn(msg), columns)),
         rowOptions: { ...ZONGJI_ROW_OPTIONS },
         onBatch: handlers.onBatch,
         onError: handlers.onError,
@@ -182,16 +225,40 @@ export async function buildPipeline(config: PipelineConfig, logger: Logger): Pro
   });
 }
 
+/**
+ * What the config would write to the source, refused where it cannot be written: the
+ * watermarks need GTIDs to be read instead, and a read-only server cannot hold the mysql
+ * checkpoint store.
+ */
+function checkWritable(config: PipelineConfig, server: ServerInfo): void {
+  const where = `${config.source.host}:${config.source.port}`;
+  if (config.snapshot.watermarks === 'gtid' && !server.gtid) {
+    throw new TributaryError(`snapshot.watermarks = "gtid" needs GTIDs, and MySQL at ${where} runs with gtid_mode other than ON`, {
+      code: 'MYSQL_SERVER_SETTING',
+      fix: 'turn GTIDs on (gtid_mode = ON, enforce_gtid_consistency = ON) or use snapshot.watermarks = "table" on a writable server',
+    });
+  }
+  if (config.checkpoint.store === 'mysql' && server.readOnly) {
+    throw new TributaryError(`checkpoint.store = "mysql" writes the checkpoint to the source, and ${server.flavor === 'mysql' ? 'MySQL' : 'MariaDB'} at ${where} is read-only (read_only or super_read_only is on)`, {
+      code: 'MYSQL_SERVER_SETTING',
+      fix: 'use checkpoint.store = "kafka" (or "file") with a read-only source, or point [source] at a writable server',
+    });
+  }
+  if (config.snapshot.watermarks === 'table' && server.readOnly) {
+    throw new TributaryError(`snapshot.watermarks = "table" writes watermark rows to _tributary on the source, and the server at ${where} is read-only (read_only or super_read_only is on)`, {
+      code: 'MYSQL_SERVER_SETTING',
+      fix: 'set snapshot.watermarks = "gtid" (watermarks read from the executed GTID set, nothing written), or point [source] at a writable server',
+    });
+  }
+}
+
 /** The pipeline's kafkajs client, as every part that talks to Kafka uses it. */
-export function kafkaClient(config: PipelineConfig, logger: Logger): Kafka {
-  return new Kafka({
+export function pipelineKafka(config: PipelineConfig, logger: Logger): Kafka {
+  return kafkaClient(config.kafka, {
     clientId: config.kafka.client_id,
-    brokers: config.kafka.brokers,
-    connectionTimeout: 5_000,
+    logger,
     // Few quick kafkajs-level retries; the long patience is withRetry's, bounded by retry_max_ms.
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 2_000 },
-    logLevel: kafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafka(logger.child('kafkajs'), entry),
   });
 }
 
@@ -248,14 +315,4 @@ function tableResolver(cache: TableSchemaCache): TableResolver {
     lookup: (db, table) => cache.get(db, table),
     forget: (db, table) => cache.forget(db, table),
   };
-}
-
-/**
- * kafkajs logs every retried protocol error (a new topic's first metadata request, a
- * coordinator still loading) at ERROR. Failures that matter reach the pipeline as
- * TributaryErrors with a fix, so kafkajs's own lines are kept for --log-level debug.
- */
-function logKafka(log: Logger, entry: LogEntry): void {
-  const { message, ...fields } = entry.log;
-  log.debug(`${entry.namespace}: ${message}`, fields);
 }

@@ -13,6 +13,8 @@ import type { OutageLog } from './observe/outage-log.js';
 import type { TableEndHooks, TruncateDeletes } from './truncate-deletes.js';
 import type { DefinitionHooks, SchemaChangeDefinitions } from './schema-change-definitions.js';
 import type { SchemaChangeEncoder } from './encode/schema-change-encoder.js';
+import type { HeartbeatEncoder } from './encode/heartbeat-encoder.js';
+import type { PipelineMetrics } from './observe/pipeline-metrics.js';
 
 // The stages a Pipeline is wired from (build-pipeline.ts builds them from a config).
 
@@ -60,6 +62,20 @@ export interface PipelineParts {
   truncateDeletes?: (hooks: TableEndHooks) => TruncateDeletes;
   /** kafka.schema_changes_topic: DDL on published tables, with the tables' definitions after it. */
   schemaChanges?: SchemaChangeParts;
+  /** Where stages report what they did (the sink is given it by build-pipeline.ts); one of its own when absent. */
+  metrics?: PipelineMetrics;
+  /** heartbeat.interval_ms: heartbeat messages, and optionally a write to the source, each interval. */
+  heartbeat?: HeartbeatParts;
+}
+
+export interface HeartbeatParts {
+  intervalMs: number;
+  topic: string;
+  encoder: HeartbeatEncoder;
+  /** heartbeat.action_query on the source. */
+  action?: () => Promise<void>;
+  /** How long the action may fail before the pipeline stops. */
+  retryMaxMs: number;
 }
 
 export interface SchemaChangeParts {

@@ -5,17 +5,22 @@ import type { Logger } from './logger.js';
 import type { CheckpointMark, OutboundMessage } from './sink/kafka-sink.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { AckWindow } from './checkpoint/ack-window.js';
-import { CheckpointKeeper, IDLE_SAVE_MS } from './checkpoint/checkpoint-keeper.js';
+import { CheckpointKeeper } from './checkpoint/checkpoint-keeper.js';
+import { CheckpointMarks } from './checkpoint/checkpoint-marks.js';
 import { TributaryError, asTributaryError } from './errors/tributary-error.js';
 import { snapshotPending, type SnapshotProgress } from './model/snapshot-progress.js';
 import { planSnapshot } from './source/snapshot/plan-snapshot.js';
 import type { TruncateDeletes } from './truncate-deletes.js';
 import type { SchemaChangeDefinitions } from './schema-change-definitions.js';
+import { PipelineMetrics } from './observe/pipeline-metrics.js';
+import type { ObservedPipeline, PipelineState } from './observe/http-server.js';
+import { pipelineStatus, type PipelineStatus } from './observe/pipeline-status.js';
+import { Heartbeat } from './heartbeat.js';
 
 /** How long a graceful stop waits for batches held back by schema registrations. */
 const GATE_DRAIN_MS = 10_000;
 
-export type { PipelineParts, SchemaChangeParts, SnapshotParts, SnapshotSource, SourceHandlers, StreamingSource } from './pipeline-parts.js';
+export type { HeartbeatParts, PipelineParts, SchemaChangeParts, SnapshotParts, SnapshotSource, SourceHandlers, StreamingSource } from './pipeline-parts.js';
 import type { PipelineParts, SnapshotSource, StreamingSource } from './pipeline-parts.js';
 
 /**
@@ -25,7 +30,8 @@ import type { PipelineParts, SnapshotSource, StreamingSource } from './pipeline-
  * reading stops, what is in flight is given a chance to land, the last safe position is
  * saved, and run() rejects with the cause.
  */
-export class Pipeline {
+export class Pipeline implements ObservedPipeline {
+  readonly metrics: PipelineMetrics;
   private readonly parts: PipelineParts;
   private readonly log: Logger;
   private window = new AckWindow();
@@ -42,18 +48,32 @@ export class Pipeline {
    */
   private gate: Promise<void> | null = null;
   private closing = false;
-  /** Exactly-once: where the stream stands after the newest batch handed on, and when it was last marked. */
-  private streamPosition: Position | null = null;
-  private streamProgress: SnapshotProgress | null = null;
-  private markedAt = 0;
+  private stopping = false;
+  private readonly marks: CheckpointMarks;
   /** Tables already warned about for having no primary key. */
   private readonly keyless = new Set<string>();
   private readonly truncateDeletes: TruncateDeletes | null;
   private readonly definitions: SchemaChangeDefinitions | null;
+  private readonly heartbeat: Heartbeat | null;
+  /** The newest commit handed to the sink, and whether a source transaction is open after it (for heartbeats). */
+  private trackedCommit: Position | null = null;
+  private midTransaction = false;
+  private streaming = false;
 
   constructor(parts: PipelineParts) {
     this.parts = parts;
     this.log = parts.logger.child('pipeline');
+    this.marks = new CheckpointMarks(parts.name, () => this.now());
+    this.metrics = parts.metrics ?? new PipelineMetrics(parts.name, parts.now);
+    const readings = { inFlight: () => parts.sink.pendingMessages, retries: () => parts.outages.retries, checkpoint: () => this.keeper.last };
+    this.metrics.read({ ...readings, snapshot: () => this.window.progress, state: () => this.state() });
+    const hb = parts.heartbeat;
+    this.heartbeat = hb
+      ? new Heartbeat(
+          { intervalMs: hb.intervalMs, action: hb.action, outages: parts.outages, retryMaxMs: hb.retryMaxMs },
+          { beat: () => this.beat(), fail: (err) => this.fail(err) },
+        )
+      : null;
     this.keeper = new CheckpointKeeper({
       pipeline: parts.name,
       store: parts.store,
@@ -84,6 +104,24 @@ export class Pipeline {
   run(signal: AbortSignal): Promise<void> {
     this.running ??= this.execute(signal);
     return this.running;
+  }
+
+  /** stopped > retrying (an outage ridden out) > starting > snapshotting > streaming. */
+  state(): PipelineState {
+    if (this.failure || this.stopping) return 'stopped';
+    if (this.parts.outages.current.length > 0) return 'retrying';
+    if (!this.streaming) return 'starting';
+    return snapshotPending(this.window.progress).length > 0 ? 'snapshotting' : 'streaming';
+  }
+
+  /** What /status answers: the `tributary status` data, with the live counts and lag. */
+  status(): PipelineStatus {
+    return pipelineStatus({
+      pipeline: this.parts.name,
+      checkpoint: this.keeper.last,
+      now: this.now(),
+      live: { state: this.state(), lagSeconds: this.metrics.lagSeconds(), tables: this.metrics.tables(), progress: this.window.progress },
+    });
   }
 
   private async execute(signal: AbortSignal): Promise<void> {
@@ -125,12 +163,16 @@ export class Pipeline {
           this.parts.checkpointIntervalMs,
         );
       }
+      this.streaming = true;
+      this.heartbeat?.start(signal);
       if (!signal.aborted) await stopped;
     } catch (err) {
       this.failure ??= asTributaryError(err);
     } finally {
+      this.stopping = true;
       signal.removeEventListener('abort', onAbort);
       if (timer) clearInterval(timer);
+      this.heartbeat?.close();
       await this.shutdown();
     }
     if (this.failure) throw this.failure;
@@ -149,18 +191,20 @@ export class Pipeline {
     const plan = snap && snap.mode !== 'never' ? planSnapshot(await snap.listTables(), this.now()) : null;
     const first: Checkpoint = { pipeline: this.parts.name, position: from, updatedAt: new Date(this.now()).toISOString() };
     if (plan) first.snapshot = plan;
-    if (this.parts.exactlyOnce) await this.parts.sink.send([], { mark: { position: from, progress: plan } });
-    else await this.keeper.saveNow(first, signal);
+    if (this.parts.exactlyOnce) {
+      await this.parts.sink.send([], { mark: { position: from, progress: plan } });
+      this.keeper.committed(first);
+    } else await this.keeper.saveNow(first, signal);
     this.log.info(`starting at the current end of the binlog, ${positionToString(from)} (saved as the first checkpoint)`);
     await this.startStreaming(from, plan, signal);
   }
 
   /** Opens the stream at `from` and resumes (or starts) the snapshot of the tables `progress` has pending. */
   private async startStreaming(from: Position, progress: SnapshotProgress | null, signal: AbortSignal): Promise<void> {
-    this.keeper.startedAt(from);
+    this.keeper.startedAt(from, progress);
     this.window = new AckWindow(from, progress);
-    this.streamPosition = from;
-    this.streamProgress = progress;
+    this.marks.startedAt(from, progress);
+    this.trackedCommit = from;
     this.snapshot = this.parts.snapshot?.open(progress, (err) => this.fail(err)) ?? null;
     this.source = this.parts.openSource(
       from,
@@ -180,6 +224,7 @@ export class Pipeline {
   }
 
   private handle(batch: SourceBatch): void {
+    if (batch.sourceTs !== undefined) this.metrics.sourceEvent(batch.sourceTs);
     if (this.failure || this.definitions?.takes(batch)) return;
     this.afterDefinitions(batch);
   }
@@ -193,6 +238,7 @@ export class Pipeline {
   private publish(batch: SourceBatch): void {
     if (this.failure) return;
     const { encoder, router, sink, tombstones, sizeGuard } = this.parts;
+    const metrics = this.metrics;
     const now = this.now();
     const messages: OutboundMessage[] = [];
     try {
@@ -205,6 +251,7 @@ export class Pipeline {
         const event = events[i]!;
         if (event.schema.primaryKey.length === 0 && event.op !== 't') this.warnKeyless(event);
         const topic = router.topicFor(event.source.db, event.source.table);
+        metrics.change(event.source.db, event.source.table, event.op);
         const encoded = encoder.encode(event, now);
         if (sizeGuard.fits(encoded)) messages.push({ topic, key: encoded.key, value: encoded.value });
         // Throws under kafka.oversized = fail: nothing of this batch is tracked, so the checkpoint stays before it.
@@ -217,11 +264,29 @@ export class Pipeline {
     }
     const schemas = encoder.takeNewSchemas();
     if (batch.schemaChanges && this.parts.schemaChanges) schemas.push(...this.parts.schemaChanges.encoder.takeNewSchemas());
-    if (schemas.length > 0) {
-      const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
-      sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
-    }
+    this.sendSchemas(schemas);
     this.deliver(messages, batch);
+  }
+
+  /** New schemas go to the schemas topic in a request of their own, before any message that uses them. */
+  private sendSchemas(schemas: { fingerprint: string; schema: string }[]): void {
+    if (schemas.length === 0) return;
+    const schemaMessages = schemas.map((s) => ({ topic: this.parts.schemasTopic, key: Buffer.from(s.fingerprint), value: Buffer.from(s.schema) }));
+    this.parts.sink.send(schemaMessages, { barrier: true }).catch((err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')));
+  }
+
+  /**
+   * A heartbeat message, in order behind everything handed on. It carries the newest commit
+   * handed on (none inside an open source transaction), so its ack lets the keeper save a
+   * position moved only by unpublished tables now rather than once a minute, and, with
+   * exactly-once, commits its Kafka transaction with that checkpoint.
+   */
+  private beat(): void {
+    const hb = this.parts.heartbeat;
+    if (!hb || this.failure || this.stopping) return;
+    this.sendSchemas(hb.encoder.takeNewSchemas());
+    const message = { topic: hb.topic, ...hb.encoder.encode(this.now()) };
+    this.deliver([message], { events: [], commit: this.midTransaction ? null : this.trackedCommit }, true);
   }
 
   /**
@@ -229,22 +294,24 @@ export class Pipeline {
    * registry mode a batch whose schemas are still being registered is held back (and the
    * source paused) until they have ids; later batches queue behind it, in order.
    */
-  private deliver(messages: OutboundMessage[], batch: SourceBatch): void {
+  private deliver(messages: OutboundMessage[], batch: SourceBatch, heartbeat = false): void {
+    if (batch.commit) this.trackedCommit = batch.commit;
+    if (batch.commit || batch.events.length > 0) this.midTransaction = batch.commit === null;
     const ticket = this.window.track(batch.commit, batch.progress);
     // Snapshot progress counts as data: a chunk whose rows were all left to the stream, or
     // an empty table's, must still reach the checkpoint (and `tributary status`) promptly.
     const hasData = messages.length > 0 || batch.progress !== undefined;
-    const mark = this.parts.exactlyOnce ? this.markOf(batch, messages.length) : undefined;
+    const mark = this.parts.exactlyOnce ? this.marks.markOf(batch, messages.length) : undefined;
     const registered = this.parts.encoder.registered();
     if (!registered && !this.gate) {
-      this.send(messages, mark, ticket, hasData);
+      this.send(messages, mark, ticket, hasData, heartbeat);
       return;
     }
     if (!this.gate) this.source?.pause();
     const gate = (this.gate ?? Promise.resolve())
       .then(() => registered)
       .then(() => {
-        if (!this.failure && !this.closing) this.send(messages, mark, ticket, hasData);
+        if (!this.failure && !this.closing) this.send(messages, mark, ticket, hasData, heartbeat);
       });
     this.gate = gate;
     gate.then(
@@ -259,21 +326,26 @@ export class Pipeline {
     );
   }
 
-  private send(messages: OutboundMessage[], mark: CheckpointMark | undefined, ticket: number, hasData: boolean): void {
+  private send(messages: OutboundMessage[], mark: CheckpointMark | undefined, ticket: number, hasData: boolean, heartbeat: boolean): void {
     const { sink } = this.parts;
     sink.send(messages, mark ? { mark } : {}).then(
       () => {
         this.window.ack(ticket);
         this.keeper.acked(hasData);
+        if (heartbeat) this.metrics.heartbeat();
+        // A marked group is acked only once the transaction that carries its mark (or a later one) committed.
+        if (mark) this.keeper.committed(this.marks.checkpointOf(mark));
       },
       (err: unknown) => this.fail(asTributaryError(err, 'KAFKA_PRODUCE')),
     );
     if (!sink.hasCapacity && !this.backpressure) {
       this.backpressure = true;
+      this.metrics.paused();
       this.source?.pause();
       sink.waitForCapacity().then(
         () => {
           this.backpressure = false;
+          this.metrics.resumed();
           this.resumeSource();
         },
         () => undefined,
@@ -287,22 +359,6 @@ export class Pipeline {
     this.source?.resume();
   }
 
-  /**
-   * Exactly-once: the checkpoint mark of a batch that ends a source transaction (or carries
-   * snapshot progress), so the sink may commit its Kafka transaction right after it. A
-   * position moved only by unpublished tables is marked at most every IDLE_SAVE_MS, like
-   * the at-least-once saves.
-   */
-  private markOf(batch: SourceBatch, messages: number): CheckpointMark | undefined {
-    if (batch.commit) this.streamPosition = batch.commit;
-    if (batch.progress) this.streamProgress = batch.progress;
-    if ((!batch.commit && !batch.progress) || !this.streamPosition) return undefined;
-    const now = this.now();
-    if (messages === 0 && !batch.progress && now - this.markedAt < IDLE_SAVE_MS) return undefined;
-    this.markedAt = now;
-    return { position: this.streamPosition, progress: this.streamProgress };
-  }
-
   private warnKeyless(event: ChangeEvent): void {
     const id = `${event.source.db}.${event.source.table}`;
     if (this.keyless.has(id)) return;
@@ -313,7 +369,7 @@ export class Pipeline {
   private fail(err: TributaryError): void {
     if (this.failure) return;
     this.failure = err;
-    this.log.error(`stopping: ${err.message}`, { code: err.code });
+    this.log.error(`stopping: ${err.message}`, { code: err.code, ...(err.fix ? { fix: err.fix } : {}) });
     this.stopRequested?.();
   }
 

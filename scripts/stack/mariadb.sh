@@ -11,6 +11,12 @@
 #   MARIADB_BINLOG_FORMAT  ROW | STATEMENT | MIXED; tests start a STATEMENT instance
 #                          to prove Tributary refuses it                  (default: ROW)
 #   MARIADB_SERVER_ID      server_id                                      (default: 1)
+#   MARIADB_EXTRA_ARGS     more mariadbd options, e.g. --read-only=ON --log-slave-updates=ON
+#                          for a read replica (users are created first: root may write anyway)
+#   MARIADB_TLS            1: serve TLS with certificates from tls-certs.sh in <instance>/tls
+#                          (server.pem: 127.0.0.1 and localhost) and add the user
+#                          tributary_tls / tributary-tls-secret, created REQUIRE SSL with the
+#                          pipeline's grants                              (default: off)
 #   STACK_DIR              where instances live                           (default: <repo>/.stack)
 set -euo pipefail
 
@@ -20,6 +26,8 @@ instance=${MARIADB_INSTANCE:-main}
 port=${MARIADB_PORT:-3307}
 format=${MARIADB_BINLOG_FORMAT:-ROW}
 server_id=${MARIADB_SERVER_ID:-1}
+extra_args=${MARIADB_EXTRA_ARGS:-}
+tls=${MARIADB_TLS:-}
 stack_dir=${STACK_DIR:-$repo/.stack}
 dir="$stack_dir/mariadb-$instance"
 data="$dir/data"
@@ -28,10 +36,8 @@ pidfile="$dir/mariadb.pid"
 log="$dir/mariadb.log"
 me=$(id -un)
 
-# The users that the README documents; the test user exists only on this local instance.
-TRIBUTARY_PASSWORD=tributary
-TEST_USER=tributary_test
-TEST_PASSWORD=tributary_test
+# shellcheck source=sql-server.sh
+. "$here/sql-server.sh"
 
 need() {
   local missing=()
@@ -73,20 +79,24 @@ init_datadir() {
     }
 }
 
-create_users() {
-  # REPLICATION SLAVE/CLIENT read the binlog; SELECT, RELOAD, LOCK TABLES and SHOW DATABASES
-  # cover the snapshot; the _tributary schema holds checkpoints when store = "mysql".
-  client <<SQL
-CREATE USER IF NOT EXISTS 'tributary'@'127.0.0.1' IDENTIFIED BY '$TRIBUTARY_PASSWORD';
-CREATE USER IF NOT EXISTS 'tributary'@'localhost' IDENTIFIED BY '$TRIBUTARY_PASSWORD';
+TLS_USER=tributary_tls
+TLS_PASSWORD=tributary-tls-secret
+
+# REQUIRE SSL: the server refuses this user's login over plain text.
+tls_user_sql() {
+  cat <<SQL
+CREATE USER IF NOT EXISTS '$TLS_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_PASSWORD' REQUIRE SSL;
+CREATE USER IF NOT EXISTS '$TLS_USER'@'localhost' IDENTIFIED BY '$TLS_PASSWORD' REQUIRE SSL;
 GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT
-  ON *.* TO 'tributary'@'127.0.0.1', 'tributary'@'localhost';
-GRANT ALL PRIVILEGES ON \`_tributary\`.* TO 'tributary'@'127.0.0.1', 'tributary'@'localhost';
-CREATE USER IF NOT EXISTS '$TEST_USER'@'127.0.0.1' IDENTIFIED BY '$TEST_PASSWORD';
-CREATE USER IF NOT EXISTS '$TEST_USER'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER'@'127.0.0.1', '$TEST_USER'@'localhost' WITH GRANT OPTION;
+  ON *.* TO '$TLS_USER'@'127.0.0.1', '$TLS_USER'@'localhost';
+GRANT ALL PRIVILEGES ON \`_tributary\`.* TO '$TLS_USER'@'127.0.0.1', '$TLS_USER'@'localhost';
 FLUSH PRIVILEGES;
 SQL
+}
+
+create_users() {
+  users_sql | client
+  if [ -n "$tls" ]; then tls_user_sql | client; fi
 }
 
 up() {
@@ -102,6 +112,11 @@ up() {
     exit 1
   fi
   [ -d "$data/mysql" ] || init_datadir
+  local tls_args=()
+  if [ -n "$tls" ]; then
+    bash "$here/tls-certs.sh" "$dir/tls"
+    tls_args=(--ssl-cert="$dir/tls/server.pem" --ssl-key="$dir/tls/server.key" --ssl-ca="$dir/tls/ca.pem")
+  fi
   "$(mariadbd_bin)" --no-defaults --user="$me" --datadir="$data" --socket="$sock" \
     --pid-file="$pidfile" --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
     --log-error="$log" \
@@ -111,7 +126,7 @@ up() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-buffer-pool-size=256M --innodb-log-file-size=128M \
     --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 \
-    --max-connections=200 --max-allowed-packet=64M \
+    --max-connections=200 --max-allowed-packet=64M "${tls_args[@]}" $extra_args \
     >/dev/null 2>&1 &
   local i
   for i in $(seq 1 120); do
@@ -127,26 +142,15 @@ up() {
   # Re-applied on every start so an older datadir gets grants added since.
   create_users >/dev/null
   ping || { echo "mariadb.sh: server runs but TCP login fails; see $log" >&2; exit 1; }
-  echo "mariadb ($instance) up: 127.0.0.1:$port binlog_format=$format (user tributary / $TRIBUTARY_PASSWORD)"
+  echo "mariadb ($instance) up: 127.0.0.1:$port binlog_format=$format (user tributary / $TRIBUTARY_PASSWORD)${tls:+, TLS with certificates in $dir/tls}"
 }
 
 down() {
-  if ! running; then
-    rm -f "$pidfile"
+  if stop_server "$pidfile"; then
+    echo "mariadb ($instance) stopped"
+  else
     echo "mariadb ($instance) not running"
-    return 0
   fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "mariadb ($instance) stopped"
 }
 
 status() {

@@ -24,6 +24,12 @@
 #   STACK_DIR                runtime state root                 (default <repo>/.stack; we use $STACK_DIR/registry)
 #   REGISTRY_PORT            HTTP port, on 127.0.0.1 only       (default 18081)
 #   REGISTRY_MANAGEMENT_PORT Quarkus management port, 127.0.0.1 (default 18082; Quarkus' own default 9000 is moved)
+#   REGISTRY_TLS_PORT        opt-in: an https listener on this port, 127.0.0.1 (unset: none);
+#                            the http port stays open too. Certificates from tls-certs.sh in
+#                            $STACK_DIR/registry/tls: the registry presents server.pem
+#                            (SAN 127.0.0.1, localhost), signed by ca.pem there
+#                            (no client certificates: Apicurio's build fixes
+#                            quarkus.http.ssl.client-auth to NONE, a runtime value is ignored)
 #   REGISTRY_START_TIMEOUT   seconds to wait for ready          (default 60)
 #   JAVA21_HOME              a Java 21+ to use
 #   TRIBUTARY_APICURIO_VERSION override the pinned version
@@ -48,6 +54,8 @@ PID_FILE="$RDIR/registry.pid"
 HOST="127.0.0.1"
 PORT="${REGISTRY_PORT:-18081}"
 MGMT_PORT="${REGISTRY_MANAGEMENT_PORT:-18082}"
+TLS_PORT="${REGISTRY_TLS_PORT:-}"
+TLS_DIR="$RDIR/tls"
 START_TIMEOUT="${REGISTRY_START_TIMEOUT:-60}"
 API="http://$HOST:$PORT/apis/ccompat/v7"
 
@@ -154,8 +162,21 @@ cmd_fetch() {
 }
 
 # ---------------------------------------------------------------- helpers
-
-
+# The https listener, as -D options in TLS_OPTS: a named configuration of Quarkus' TLS
+# registry (PEM files, no keystore to build) used by the HTTP server only, and the plain
+# port kept open for the readiness probe.
+TLS_OPTS=()
+tls_options() {
+  [[ -n "$TLS_PORT" ]] || return 0
+  bash "$SCRIPT_DIR/tls-certs.sh" "$TLS_DIR"
+  TLS_OPTS=(
+    "-Dquarkus.http.ssl-port=$TLS_PORT"
+    "-Dquarkus.http.insecure-requests=enabled"
+    "-Dquarkus.http.tls-configuration-name=registry-https"
+    "-Dquarkus.tls.registry-https.key-store.pem.server.cert=$TLS_DIR/server.pem"
+    "-Dquarkus.tls.registry-https.key-store.pem.server.key=$TLS_DIR/server.key"
+  )
+}
 
 ping_registry() {
   node -e "fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$API/subjects" >/dev/null 2>&1
@@ -197,10 +218,11 @@ cmd_up() {
   fi
   rm -f "$PID_FILE"
 
-  for p in "$PORT" "$MGMT_PORT"; do
+  tls_options
+  for p in "$PORT" "$MGMT_PORT" $TLS_PORT; do
     if port_open "$p"; then
       err "$HOST:$p is already in use by another process (not ours: no live pid in $PID_FILE)."
-      err "set REGISTRY_PORT / REGISTRY_MANAGEMENT_PORT or stop whatever is listening there."
+      err "set REGISTRY_PORT / REGISTRY_MANAGEMENT_PORT / REGISTRY_TLS_PORT or stop whatever is listening there."
       exit 1
     fi
   done
@@ -216,13 +238,14 @@ cmd_up() {
       -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$PORT" \
       -Dquarkus.management.host="$HOST" -Dquarkus.management.port="$MGMT_PORT" \
       -Dapicurio.rules.global.compatibility=BACKWARD \
+      "${TLS_OPTS[@]}" \
       -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=WARN \
       -jar "$APP_HOME/quarkus-run.jar" >>"$LOG_FILE" 2>&1 </dev/null
   ) &
   pid=$!
   echo "$pid" >"$PID_FILE"
   wait_ready "$pid"
-  log "ready (pid $pid) on $API"
+  log "ready (pid $pid) on $API${TLS_PORT:+, https on $HOST:$TLS_PORT (certificates in $TLS_DIR)}"
 }
 
 cmd_down() { stop_daemon 10; }

@@ -1,3 +1,4 @@
+import type { SnapshotProgress } from '../model/snapshot-progress.js';
 import type { Position } from '../model/position.js';
 import { positionToString } from '../model/position.js';
 import type { Logger } from '../logger.js';
@@ -35,7 +36,10 @@ export interface CheckpointKeeperOptions {
 export class CheckpointKeeper {
   private readonly options: CheckpointKeeperOptions;
   private savedPosition: Position | null = null;
+  /** The snapshot progress saved with it: progress alone can move (a GTID-watermark chunk on an idle server). */
+  private savedProgress: SnapshotProgress | null = null;
   private savedAt = 0;
+  private lastCheckpoint: Checkpoint | null = null;
   /** Whether messages were acked since the last save. */
   private dataAcked = false;
   private persisting: Promise<void> | null = null;
@@ -49,18 +53,32 @@ export class CheckpointKeeper {
     return this.savedPosition;
   }
 
-  /** The stream (re)starts at a position the store already holds. */
-  startedAt(position: Position): void {
-    this.savedPosition = position;
+  /** The newest checkpoint saved, loaded, or (exactly-once) committed with the data; for status and metrics. */
+  get last(): Checkpoint | null {
+    return this.lastCheckpoint;
   }
 
-  load(signal?: AbortSignal): Promise<Checkpoint | null> {
-    return this.retry(() => this.options.store.load(), signal);
+  /** Exactly-once: a Kafka transaction committed this checkpoint with the data. */
+  committed(cp: Checkpoint): void {
+    this.lastCheckpoint = cp;
+  }
+
+  /** The stream (re)starts at a position the store already holds. */
+  startedAt(position: Position, progress: SnapshotProgress | null = null): void {
+    this.savedPosition = position;
+    this.savedProgress = progress;
+  }
+
+  async load(signal?: AbortSignal): Promise<Checkpoint | null> {
+    const cp = await this.retry(() => this.options.store.load(), signal);
+    this.lastCheckpoint = cp;
+    return cp;
   }
 
   /** Saves a checkpoint now, through an outage (the first start's). */
   async saveNow(cp: Checkpoint, signal?: AbortSignal): Promise<void> {
     await this.retry(() => this.options.store.save(cp), signal);
+    this.lastCheckpoint = cp;
     this.savedPosition = cp.position;
     this.savedAt = this.options.now();
   }
@@ -118,10 +136,10 @@ export class CheckpointKeeper {
 
   private async persistNow(window: AckWindow, final: boolean): Promise<void> {
     const position = window.committed;
-    if (!position || position === this.savedPosition) return;
+    const progress = window.progress;
+    if (!position || (position === this.savedPosition && progress === this.savedProgress)) return;
     const now = this.options.now();
     if (!final && !this.dataAcked && now - this.savedAt < IDLE_SAVE_MS) return;
-    const progress = window.progress;
     const checkpoint: Checkpoint = { pipeline: this.options.pipeline, position, updatedAt: new Date(now).toISOString() };
     if (progress) checkpoint.snapshot = progress;
     // Cleared before the save: acks that land while it is written must trigger the next one.
@@ -133,7 +151,9 @@ export class CheckpointKeeper {
       throw err;
     }
     this.options.outages.recovered(STORE);
+    this.lastCheckpoint = checkpoint;
     this.savedPosition = position;
+    this.savedProgress = progress;
     this.savedAt = now;
     this.options.logger.debug(`checkpoint at ${positionToString(position)}`);
   }

@@ -4,6 +4,8 @@ import type { CheckpointStore } from './checkpoint.js';
 import { FileCheckpointStore } from './file-checkpoint-store.js';
 import { KafkaCheckpointStore } from './kafka-checkpoint-store.js';
 import { MysqlCheckpointStore } from './mysql-checkpoint-store.js';
+import { kafkaClient } from '../sink/kafka-client.js';
+import { sourceEndpoint } from '../source/source-endpoint.js';
 
 export interface CheckpointStoreDeps {
   /** The pipeline's kafkajs client, shared so the store opens no extra client; without it the store owns one. */
@@ -17,22 +19,12 @@ export function createCheckpointStore(config: PipelineConfig, deps: CheckpointSt
     case 'file':
       return new FileCheckpointStore(checkpoint.path, { pipeline: config.name });
     case 'mysql':
-      return new MysqlCheckpointStore(
-        {
-          host: config.source.host,
-          port: config.source.port,
-          user: config.source.user,
-          password: config.source.password,
-          connectTimeoutMs: config.source.connect_timeout_ms,
-        },
-        config.name,
-      );
+      return new MysqlCheckpointStore(sourceEndpoint(config), config.name);
     case 'kafka':
       return new KafkaCheckpointStore({
-        kafka: deps.kafka ?? config.kafka.brokers,
+        kafka: deps.kafka ?? kafkaClient(config.kafka, { clientId: `${config.kafka.client_id}-checkpoint` }),
         topic: checkpoint.topic,
         pipeline: config.name,
-        clientId: `${config.kafka.client_id}-checkpoint`,
       });
   }
 }

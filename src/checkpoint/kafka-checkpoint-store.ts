@@ -1,6 +1,8 @@
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { registerCompressionCodecs } from '../sink/compression-codecs.js';
 import { createCompactedTopic, notCompacted, readTopicToEnd } from '../sink/compacted-topic.js';
 import { TributaryError } from '../errors/tributary-error.js';
+import { kafkaError } from '../sink/kafka-error.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 import { storeClosedError } from './store-closed-error.js';
@@ -37,6 +39,8 @@ export class KafkaCheckpointStore implements CheckpointStore {
     this.topic = options.topic;
     this.pipeline = options.pipeline;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
+    // The sink's exactly-once transactions write checkpoint records with its codec.
+    registerCompressionCodecs();
     this.kafka = !isBrokerList(options.kafka)
       ? options.kafka
       : new Kafka({
@@ -159,6 +163,9 @@ export class KafkaCheckpointStore implements CheckpointStore {
     const chain = errorChain(err);
     const message = chain[0]?.message ?? String(err);
     const what = `cannot ${op} the checkpoint in ${this.describe()}: ${message}`;
+    // A certificate or login the broker refuses is the kafka edge's to explain.
+    const edge = kafkaError(err, `${op} the checkpoint in ${this.describe()}`);
+    if (edge.code === 'KAFKA_AUTH' || edge.code.startsWith('TLS_')) return edge;
     if (chain.some((e) => /AUTHORIZATION_FAILED/.test(String(e.type)))) {
       return new TributaryError(what, {
         code,

@@ -1,17 +1,12 @@
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import type { MysqlEndpoint } from '../source/binlog/server-check.js';
+import { mysqlConnectionOptions } from '../source/mysql-connection-options.js';
+import { mysqlError } from '../source/mysql-error.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { checkpointFromValue, parseCheckpointJson } from './checkpoint-codec.js';
 import { storeClosedError } from './store-closed-error.js';
 import { foreignCheckpointError } from './foreign-checkpoint-error.js';
-
-export interface MysqlCheckpointConnection {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  connectTimeoutMs?: number;
-}
 
 const TABLE = '`_tributary`.`checkpoints`';
 
@@ -43,7 +38,8 @@ interface CheckpointRow extends RowDataPacket {
  * schema).
  */
 export class MysqlCheckpointStore implements CheckpointStore {
-  private readonly pool: Pool;
+  private readonly endpoint: MysqlEndpoint;
+  private pool: Promise<Pool> | undefined;
   private readonly where: string;
   private ready: Promise<void> | undefined;
   private closed = false;
@@ -51,23 +47,11 @@ export class MysqlCheckpointStore implements CheckpointStore {
 
   private readonly pipeline: string;
 
-  constructor(connection: MysqlCheckpointConnection, pipeline: string) {
+  /** The source server, with its [source.tls]: the store logs in as the pipeline does. */
+  constructor(endpoint: MysqlEndpoint, pipeline: string) {
     this.pipeline = pipeline;
-    this.where = `${connection.host}:${connection.port}`;
-    this.pool = createPool({
-      host: connection.host,
-      port: connection.port,
-      user: connection.user,
-      password: connection.password,
-      connectTimeout: connection.connectTimeoutMs ?? 10_000,
-      // One saver at a time; more connections would only hold server slots.
-      connectionLimit: 1,
-      // Release the idle connection long before a server's wait_timeout kills it.
-      maxIdle: 0,
-      idleTimeout: 60_000,
-      // updated_at is written and read as UTC whatever the server's time zone.
-      timezone: 'Z',
-    });
+    this.endpoint = endpoint;
+    this.where = `${endpoint.host}:${endpoint.port}`;
   }
 
   async load(): Promise<Checkpoint | null> {
@@ -75,7 +59,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
     let rows: CheckpointRow[];
     try {
       await this.ensureTable();
-      [rows] = await this.pool.query<CheckpointRow[]>(
+      [rows] = await (await this.db()).query<CheckpointRow[]>(
         `SELECT position, snapshot, updated_at FROM ${TABLE} WHERE pipeline = ?`,
         [this.pipeline],
       );
@@ -110,7 +94,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
     const snapshot = cp.snapshot === undefined ? null : JSON.stringify(cp.snapshot);
     try {
       await this.ensureTable();
-      await this.pool.query(UPSERT, [this.pipeline, JSON.stringify({ gtid, file, pos }), snapshot, updatedAt]);
+      await (await this.db()).query(UPSERT, [this.pipeline, JSON.stringify({ gtid, file, pos }), snapshot, updatedAt]);
     } catch (err) {
       throw this.wrap(err, 'write');
     }
@@ -120,7 +104,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
     if (this.closed) throw storeClosedError(this.describe());
     try {
       await this.ensureTable();
-      await this.pool.query(`DELETE FROM ${TABLE} WHERE pipeline = ?`, [this.pipeline]);
+      await (await this.db()).query(`DELETE FROM ${TABLE} WHERE pipeline = ?`, [this.pipeline]);
     } catch (err) {
       throw this.wrap(err, 'delete');
     }
@@ -128,8 +112,25 @@ export class MysqlCheckpointStore implements CheckpointStore {
 
   close(): Promise<void> {
     this.closed = true;
-    this.closing ??= this.pool.end().catch(() => undefined);
+    this.closing ??= (this.pool ?? Promise.resolve(null)).then((p) => p?.end()).catch(() => undefined);
     return this.closing;
+  }
+
+  /** Made at first use: the connection options may ask the server whether it offers TLS. */
+  private db(): Promise<Pool> {
+    this.pool ??= mysqlConnectionOptions(this.endpoint).then((options) =>
+      createPool({
+        ...options,
+        // One saver at a time; more connections would only hold server slots.
+        connectionLimit: 1,
+        // Release the idle connection long before a server's wait_timeout kills it.
+        maxIdle: 0,
+        idleTimeout: 60_000,
+        // updated_at is written and read as UTC whatever the server's time zone.
+        timezone: 'Z',
+      }),
+    );
+    return this.pool;
   }
 
   private describe(): string {
@@ -138,7 +139,7 @@ export class MysqlCheckpointStore implements CheckpointStore {
 
   private ensureTable(): Promise<void> {
     this.ready ??= (async () => {
-      for (const sql of DDL) await this.pool.query(sql);
+      for (const sql of DDL) await (await this.db()).query(sql);
     })().catch((err: unknown) => {
       // Let the next call try again (the server may be back, or the grant given).
       this.ready = undefined;
@@ -154,6 +155,9 @@ export class MysqlCheckpointStore implements CheckpointStore {
     const code = op === 'read' ? 'CHECKPOINT_READ' : 'CHECKPOINT_WRITE';
     const errno = e.errno ?? 0;
     const what = `cannot ${op} the checkpoint in ${this.describe()}`;
+    // A certificate that does not verify is the mysql edge's to explain.
+    const edge = mysqlError(err, `${op} the checkpoint`, this.where);
+    if (edge.code.startsWith('TLS_')) return edge;
     if (e.code === 'ER_ACCESS_DENIED_ERROR' || errno === 1045 || errno === 1698) {
       return new TributaryError(`${what}: login refused: ${detail}`, {
         code,

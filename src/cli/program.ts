@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { LogFormat, LogLevel } from '../logger.js';
 import { startCommand } from './start-command.js';
 import { validateCommand } from './validate-command.js';
 import { schemasCommand } from './schemas-command.js';
@@ -24,7 +25,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('run one pipeline until SIGINT/SIGTERM: stream the binlog into Kafka, checkpointing as it goes')
     .requiredOption('-c, --config <file>', 'pipeline config (TOML)')
     .addOption(logLevel)
-    .action(async (opts: { config: string; logLevel: 'debug' | 'info' | 'warn' | 'error' }) => setExitCode(await startCommand(opts)));
+    .addOption(new Option('--log-format <format>', 'text | json (default: json when stderr is not a terminal)').choices(['text', 'json']))
+    .action(async (opts: { config: string; logLevel: LogLevel; logFormat?: LogFormat }) => setExitCode(await startCommand(opts)));
 
   program
     .command('validate')

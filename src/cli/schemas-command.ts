@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin, type Kafka } from 'kafkajs';
 import { loadConfig } from '../config/load-config.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { toAvroNamespace } from '../encode/avro-name.js';
@@ -9,6 +9,7 @@ import { isPipelineSubject, recordFullName } from '../encode/registry/subject-na
 import { TributaryError } from '../errors/tributary-error.js';
 import { readTopicToEnd } from '../sink/compacted-topic.js';
 import { kafkaError } from '../sink/kafka-error.js';
+import { kafkaClient } from '../sink/kafka-client.js';
 import { reportError } from './report-error.js';
 
 type Write = (text: string) => void;
@@ -18,12 +19,12 @@ type Write = (text: string) => void;
  * its JSON. Each one is checked against its fingerprint, as a consumer would. In registry
  * mode the table topics' schemas are in the registry: it prints each version of each
  * subject of the pipeline's topics with its id first, then what the schemas topic still
- * holds (the schema-change topic's two schemas, in single-object framing).
+ * holds (nothing, unless an older version wrote the schema-change topic's two schemas there).
  */
 export async function schemasCommand(opts: { config: string }, write: Write = (t) => process.stdout.write(t)): Promise<number> {
   try {
     const config = await loadConfig(opts.config);
-    const kafka = new Kafka({ clientId: `${config.kafka.client_id}-schemas`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5_000 });
+    const kafka = kafkaClient(config.kafka, { clientId: `${config.kafka.client_id}-schemas` });
     const admin = kafka.admin();
     const registry = config.registry ? createRegistryClient(config.registry) : null;
     try {
@@ -50,7 +51,7 @@ async function printRegistry(client: SchemaRegistryClient, config: PipelineConfi
   const strategy = config.registry!.subject_strategy;
   const own = new Set(topics.filter((t) => t.startsWith(`${config.kafka.topic_prefix}.`) || config.routes.some((r) => r.topic === t)));
   const subjects = (await client.subjects()).filter((s) => isPipelineSubject(strategy, s, own, toAvroNamespace([config.kafka.topic_prefix]))).sort();
-  write(`registry mode: the table topics' schemas are in the schema registry at ${client.url} (subject_strategy ${strategy})\n\n`);
+  write(`registry mode: the schemas of the table topics and the schema-change topic are in the schema registry at ${client.url} (subject_strategy ${strategy})\n\n`);
   let count = 0;
   for (const subject of subjects) {
     for (const version of await client.versions(subject)) {
@@ -101,7 +102,8 @@ async function printSchemasTopic(kafka: Kafka, admin: Admin, config: PipelineCon
   }
   if (registryMode) {
     if (found.length === 0) return;
-    write('\nthe schema-change topic is in single-object framing; its schemas are on the schemas topic:\n\n');
+    // Written by a version that kept the schema-change topic in single-object framing.
+    write(`\nthe schemas topic ${topic} also holds:\n\n`);
   }
   for (const s of found) {
     const parsed = JSON.parse(s.json) as { name?: string; namespace?: string };

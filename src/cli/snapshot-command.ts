@@ -5,11 +5,17 @@ import { ChunkReader } from '../source/snapshot/chunk-reader.js';
 import { ControlTables } from '../source/snapshot/control-tables.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import { reportError } from './report-error.js';
+import { SignalTopic } from '../source/snapshot/signal-topic.js';
+import { pipelineKafka } from '../build-pipeline.js';
+import { createLogger } from '../logger.js';
+import { kafkaError } from '../sink/kafka-error.js';
 
 /**
  * Asks the pipeline to snapshot tables again while it streams. The request is a row in
  * `_tributary.signals`: it reaches the running pipeline through the binlog itself, at an
- * exact point of the stream, and waits there if the pipeline is not running.
+ * exact point of the stream, and waits there if the pipeline is not running. With
+ * `snapshot.signal_topic` (a read-only source) it is a message on that topic instead,
+ * which waits there the same way.
  */
 export async function snapshotCommand(opts: { config: string; tables: string }): Promise<number> {
   let control: ControlTables | null = null;
@@ -32,8 +38,13 @@ export async function snapshotCommand(opts: { config: string; tables: string }):
       }
       await chunks.describe(db, table);
     }
-    control = new ControlTables(sourceEndpoint(config));
-    await control.signal(config.name, 'snapshot', tables.join(','));
+    const topic = config.snapshot.signal_topic;
+    if (topic) {
+      await sendSignal(config, topic, tables);
+    } else {
+      control = new ControlTables(sourceEndpoint(config));
+      await control.signal(config.name, 'snapshot', tables.join(','));
+    }
     process.stdout.write(`snapshot of ${tables.join(', ')} requested from pipeline "${config.name}"; follow it with tributary status --config ${opts.config}\n`);
     return 0;
   } catch (err) {
@@ -41,5 +52,19 @@ export async function snapshotCommand(opts: { config: string; tables: string }):
   } finally {
     await chunks?.close();
     await control?.close();
+  }
+}
+
+async function sendSignal(config: Awaited<ReturnType<typeof loadConfig>>, topic: string, tables: string[]): Promise<void> {
+  const kafka = pipelineKafka(config, createLogger('warn'));
+  await SignalTopic.ensure(kafka, topic);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [SignalTopic.request(config.name, tables)] });
+  } catch (err) {
+    throw kafkaError(err, `send the snapshot request to ${topic}`);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
   }
 }

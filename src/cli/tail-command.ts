@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
+import { type Admin, type Kafka, type Consumer, type KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../config/load-config.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { TopicRouter } from '../route/topic-router.js';
@@ -9,6 +9,7 @@ import { createRegistryClient } from '../encode/registry/create-registry-client.
 import { avroJsonValue } from '../encode/avro-json-value.js';
 import { readTopicToEnd } from '../sink/compacted-topic.js';
 import { kafkaError } from '../sink/kafka-error.js';
+import { kafkaClient } from '../sink/kafka-client.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import { reportError } from './report-error.js';
 
@@ -44,7 +45,7 @@ export async function tailCommand(opts: TailOptions, signal?: AbortSignal, outpu
     const max = parseMax(opts.max);
     const config = await loadConfig(opts.config);
     const topic = topicOf(opts, config);
-    const kafka = new Kafka({ clientId: `${config.kafka.client_id}-tail`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5_000 });
+    const kafka = kafkaClient(config.kafka, { clientId: `${config.kafka.client_id}-tail` });
     const admin = kafka.admin();
     // Registry mode writes table topics in the Confluent framing; the schema-change topic
     // stays in single-object framing, so both are read.

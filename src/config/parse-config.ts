@@ -36,16 +36,28 @@ export function parseConfig(text: string, file?: string, env: Environment = proc
   return result.data;
 }
 
+/** Keys that moved, by their old path: a config written for an older version is told where to. */
+const MOVED: Record<string, string> = {
+  'registry.ca_file': 'registry.tls.ca',
+  'registry.cert_file': 'registry.tls.cert',
+  'registry.key_file': 'registry.tls.key',
+  'registry.reject_unauthorized': 'registry.tls.check_hostname (the CA is always checked; set registry.tls.ca to yours)',
+};
+
 function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(pipelineConfigSchema, issue.path);
     return issue.keys.map((key) => {
+      const moved = MOVED[keyPath([...issue.path, key])];
+      if (moved) return { path: keyPath([...issue.path, key]), message: `unknown key (moved to ${moved})` };
       const guess = didYouMean(key, known);
       const hint = guess ? ` (did you mean "${guess}"?)` : known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
       return { path: keyPath([...issue.path, key]), message: `unknown key${hint}` };
     });
   }
   const path = keyPath(issue.path);
+  // A rule between keys (not one value's shape) says all there is to say itself.
+  if (issue.code === 'custom' && (issue.params as { standalone?: boolean } | undefined)?.standalone) return [{ path, message: issue.message }];
   // reportInput leaves `input` out when the key is absent.
   if (!('input' in issue) || issue.input === undefined) {
     return [{ path, message: `missing required key (${issue.message})` }];

@@ -44,6 +44,33 @@ export const ALWAYS_EXCLUDED_SCHEMAS = ['mysql', 'information_schema', 'performa
 
 const table = (name: string) => ({ error: `expected a table ${name}` });
 
+const pemFile = () => nonEmpty('a path to a PEM file');
+// The files of a TLS client: whom to trust, and who we are (both or neither of cert and key).
+const tlsFiles = { ca: pemFile().optional(), cert: pemFile().optional(), key: pemFile().optional() };
+
+const sourceTls = z.strictObject({
+  // MySQL's own --ssl-mode values, in lower case.
+  mode: oneOf(['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'] as const).default('disabled'),
+  ...tlsFiles,
+}, table('[source.tls]'));
+
+const kafkaTls = z.strictObject({
+  enabled: bool().default(true),
+  ...tlsFiles,
+  check_hostname: bool().default(true),
+}, table('[kafka.tls]'));
+
+const kafkaSasl = z.strictObject({
+  mechanism: oneOf(['plain', 'scram-sha-256', 'scram-sha-512'] as const),
+  username: nonEmpty('a non-empty user name'),
+  password: nonEmpty('a non-empty password'),
+}, table('[kafka.sasl] with mechanism, username and password'));
+
+const registryTls = z.strictObject({
+  ...tlsFiles,
+  check_hostname: bool().default(true),
+}, table('[registry.tls]'));
+
 const source = z.strictObject({
   host: nonEmpty('a host name or IP address').default('127.0.0.1'),
   port: int(1, 65535).default(3306),
@@ -54,6 +81,7 @@ const source = z.strictObject({
   exclude: list(tableGlob(), 'db.table globs').default([]),
   connect_timeout_ms: int(1, MAX_MS).default(10_000),
   retry_max_ms: int(0, MAX_MS).default(300_000),
+  tls: sourceTls.prefault({}),
 }, table('[source]'));
 
 const kafka = z.strictObject({
@@ -66,8 +94,10 @@ const kafka = z.strictObject({
   schema_changes_topic: z.union([topicName(), z.literal('')], { error: 'expected a Kafka topic name, or "" for none' }).optional(),
   tombstones: bool().default(true),
   truncate_handling: oneOf(['event', 'deletes'] as const).default('event'),
-  compression: oneOf(['none', 'gzip'] as const).default('none'),
+  compression: oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).default('none'),
   max_in_flight_messages: int(1, 10_000_000).default(10_000),
+  // Bytes of those messages (keys, values, record overhead); pauses the binlog too.
+  max_in_flight_bytes: int(64 * 1024, 1 << 30).default(16 * 1024 * 1024),
   batch_max_messages: int(1, 1_000_000).default(2_000),
   retry_max_ms: int(0, MAX_MS).default(60_000),
   // The broker's default message.max.bytes is 1048588: 1 MiB plus the 12 bytes of offset and length.
@@ -76,12 +106,28 @@ const kafka = z.strictObject({
   skipped_topic: topicName().default('_tributary_skipped'),
   delivery: oneOf(['at_least_once', 'exactly_once'] as const).default('at_least_once'),
   transaction_timeout_ms: int(1_000, MAX_MS).default(300_000),
+  tls: kafkaTls.optional(),
+  sasl: kafkaSasl.optional(),
 }, table('[kafka]'));
 
 const route = z.strictObject({
   match: tableGlob(),
   topic: topicName(),
 }, table('[[routes]] with match and topic'));
+
+const columnName = () => nonEmpty('a column name');
+const lengths = (what: string) =>
+  z.record(z.string(), int(0, 1_000_000), { error: `expected a table of column = ${what}, e.g. { phone = 4 }` }).default({});
+
+const columns = z.strictObject({
+  match: tableGlob(),
+  include: list(columnName(), 'column names').optional(),
+  exclude: list(columnName(), 'column names').default([]),
+  hash: list(columnName(), 'column names').default([]),
+  hash_salt: str().optional(),
+  mask: lengths('number of "*"'),
+  truncate: lengths('number of characters kept'),
+}, table('[[columns]] with match'));
 
 const checkpoint = z.strictObject({
   store: oneOf(['kafka', 'mysql', 'file'] as const).default('kafka'),
@@ -94,8 +140,14 @@ const checkpoint = z.strictObject({
 const snapshot = z.strictObject({
   mode: oneOf(['initial', 'never', 'when_needed'] as const).default('initial'),
   chunk_size: int(1, 10_000_000).default(10_000),
+  // Row data per chunk (estimated from a sample of the previous chunk's rows); bounds memory for wide rows.
+  chunk_max_bytes: int(1024, 1 << 30).default(512 * 1024),
   parallelism: int(1, 64).default(2),
   max_unkeyed_rows: int(0, Number.MAX_SAFE_INTEGER).default(1_000_000),
+  // "table": watermark rows in _tributary on the source; "gtid": the executed GTID set, nothing written.
+  watermarks: oneOf(['table', 'gtid'] as const).default('table'),
+  // Ad-hoc snapshot requests as Kafka messages; unset means <topic_prefix>._signals with "gtid", none with "table".
+  signal_topic: topicName().optional(),
 }, table('[snapshot]'));
 
 const standby = z.strictObject({
@@ -104,16 +156,30 @@ const standby = z.strictObject({
   topic: topicName().default('_tributary_leases'),
 }, table('[standby]'));
 
+const LISTEN_ERROR = 'expected a port (1..65535, listening on 127.0.0.1) or "host:port"';
+const PORT_ONLY = /^(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})$/;
+
+const http = z.strictObject({
+  // Off unless given; a bare port listens on loopback only, so metrics are not exposed by accident.
+  listen: z
+    .union([int(1, 65535), z.string({ error: LISTEN_ERROR }).regex(new RegExp(`${PORT_ONLY.source}|${BROKER.source}`), { error: LISTEN_ERROR })], { error: LISTEN_ERROR })
+    .transform((v) => (typeof v === 'number' || PORT_ONLY.test(v) ? `127.0.0.1:${v}` : v))
+    .optional(),
+}, table('[http]'));
+
+const heartbeat = z.strictObject({
+  interval_ms: int(0, MAX_MS).default(0),
+  topic: topicName().optional(),
+  action_query: nonEmpty('an SQL statement').optional(),
+}, table('[heartbeat]'));
+
 const REGISTRY_URL = /^https?:\/\/[^\s/]+(?:\/\S*)?$/;
 
 const registry = z.strictObject({
   url: z.string({ error: 'expected an http:// or https:// URL' }).regex(REGISTRY_URL, { error: 'expected an http:// or https:// URL' }),
   username: nonEmpty('a non-empty user name').optional(),
   password: str().optional(),
-  ca_file: nonEmpty('a file path').optional(),
-  cert_file: nonEmpty('a file path').optional(),
-  key_file: nonEmpty('a file path').optional(),
-  reject_unauthorized: bool().default(true),
+  tls: registryTls.optional(),
   subject_strategy: oneOf(['topic', 'record', 'topic_record'] as const).default('topic'),
   auto_register: bool().default(true),
   retry_max_ms: int(0, MAX_MS).default(300_000),
@@ -128,9 +194,12 @@ const document = z.strictObject({
   source,
   kafka,
   routes: list(route, 'tables ([[routes]] with match and topic)').default([]),
+  columns: list(columns, 'tables ([[columns]] with match)').default([]),
   checkpoint: checkpoint.prefault({}),
   snapshot: snapshot.prefault({}),
   standby: standby.prefault({}),
+  http: http.prefault({}),
+  heartbeat: heartbeat.prefault({}),
   registry: registry.optional(),
 }, table('(the whole document)'));
 
@@ -153,12 +222,26 @@ export const pipelineConfigSchema = document
         input: undefined,
       });
     }
-    if (r && (r.cert_file === undefined) !== (r.key_file === undefined)) {
+    const clients = [['source', c.source.tls], ['kafka', c.kafka.tls], ['registry', r?.tls]] as const;
+    for (const [section, tls] of clients) {
+      if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [section, 'tls', tls.cert === undefined ? 'cert' : 'key'],
+          message: `a client certificate needs both ${section}.tls.cert and ${section}.tls.key`,
+          input: undefined,
+        });
+      }
+    }
+    const st = c.source.tls;
+    // A CA that is never checked would only look like protection.
+    const unused = st.mode === 'disabled' ? (['ca', 'cert', 'key'] as const).find((k) => st[k] !== undefined) : st.mode !== 'verify_ca' && st.mode !== 'verify_identity' && st.ca !== undefined ? 'ca' : undefined;
+    if (unused) {
       ctx.addIssue({
         code: 'custom',
-        path: ['registry', r.cert_file === undefined ? 'cert_file' : 'key_file'],
-        message: 'a client certificate needs both registry.cert_file and registry.key_file',
-        input: undefined,
+        path: ['source', 'tls', unused],
+        message: `source.tls.mode = "${st.mode}" does not use it; ${unused === 'ca' ? 'the CA is checked with "verify_ca" or "verify_identity"' : 'a client certificate needs TLS (mode "preferred" or stricter)'}`,
+        input: st[unused],
       });
     }
     if (r && c.kafka.truncate_handling === 'deletes') {
@@ -169,6 +252,20 @@ export const pipelineConfigSchema = document
         input: c.kafka.truncate_handling,
       });
     }
+    c.columns.forEach((entry, i) => {
+      const issue = (key: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['columns', i, key], message, params: { standalone: true } });
+      if (entry.include && entry.exclude.length > 0) issue('exclude', 'give include or exclude, not both');
+      if (entry.hash.length > 0 && !entry.hash_salt) issue('hash_salt', 'hashing needs a hash_salt (keep it secret and the same across runs, e.g. "${MASK_SALT}")');
+      const seen = new Map<string, string>();
+      for (const [key, names] of [['exclude', entry.exclude], ['hash', entry.hash], ['mask', Object.keys(entry.mask)], ['truncate', Object.keys(entry.truncate)]] as const) {
+        for (const name of names) {
+          const other = seen.get(name);
+          if (other) issue(key, `column ${name} is in ${other} already; give each column one rule`);
+          seen.set(name, key);
+        }
+      }
+    });
     if (c.kafka.batch_max_messages > c.kafka.max_in_flight_messages) {
       ctx.addIssue({
         code: 'custom',
@@ -190,6 +287,14 @@ export const pipelineConfigSchema = document
     checkpoint: {
       ...c.checkpoint,
       path: c.checkpoint.path ?? `./.tributary/${c.name}.checkpoint.json`,
+    },
+    snapshot: {
+      ...c.snapshot,
+      signal_topic: c.snapshot.signal_topic ?? (c.snapshot.watermarks === 'gtid' ? `${c.kafka.topic_prefix ?? c.name}._signals` : undefined),
+    },
+    heartbeat: {
+      ...c.heartbeat,
+      topic: c.heartbeat.topic ?? `${c.kafka.topic_prefix ?? c.name}.heartbeat`,
     },
   }));
 

@@ -6,21 +6,28 @@ import { fingerprintToHex } from './rabin-fingerprint.js';
 import { schemaFingerprint } from './schema-fingerprint.js';
 import { loadSharedSchemas, readSchema } from './shared-schemas.js';
 import { frameHeader } from './single-object-frame.js';
+import type { RegisteredSchema, SchemaRegistration } from './registry/schema-registration.js';
 
 export interface SchemaChangeEncoderOptions {
   /** The pipeline name, as `source.name`. */
   connectorName: string;
   version: string;
+  /** Registry mode: Confluent frames, the two schemas registered under the topic's subjects. */
+  registry?: { registration: SchemaRegistration; topic: string } | undefined;
 }
 
 interface Codec {
   type: Type;
+  /** The single-object header, or in registry mode the registered schema's Confluent header. */
   header: Buffer;
   published: PublishedSchema;
+  /** Registry mode: patches the schema id into frames written before it was known. */
+  stamp: RegisteredSchema | null;
 }
 
 /**
- * Frames schema-change messages like every other value (single-object framing), with the
+ * Frames schema-change messages like every other value (single-object framing, or in registry
+ * mode Confluent framing under the schema-change topic's own subjects), with the
  * fixed schemas of schemas/schema-change-key.avsc and schema-change-value.avsc; the
  * value's `source` is the shared Source record of the change envelopes.
  */
@@ -35,7 +42,8 @@ export class SchemaChangeEncoder {
     value['fields'] = fields.map((f) => (f.name === 'source' ? { ...f, type: loadSharedSchemas().source } : f));
     this.key = codec(readSchema('schema-change-key.avsc'));
     this.value = codec(value);
-    this.pending = [this.key.published, this.value.published];
+    // In registry mode the registry holds them, as it holds the tables' schemas.
+    this.pending = options.registry ? [] : [this.key.published, this.value.published];
   }
 
   /** The two schemas, once: publish them before the first message. */
@@ -82,14 +90,28 @@ export class SchemaChangeEncoder {
           : null,
       })),
     };
-    return {
-      key: Buffer.concat([this.key.header, this.key.type.toBuffer({ databaseName: change.db })]),
-      value: Buffer.concat([this.value.header, this.value.type.toBuffer(value)]),
-    };
+    if (this.options.registry && this.key.stamp === null) {
+      // Registered at the first schema change, so a pipeline that sees no DDL leaves no subject.
+      register(this.key, 'key', this.options.registry);
+      register(this.value, 'value', this.options.registry);
+    }
+    return { key: frame(this.key, { databaseName: change.db }), value: frame(this.value, value) };
   }
+}
+
+function register(c: Codec, part: 'key' | 'value', registry: NonNullable<SchemaChangeEncoderOptions['registry']>): void {
+  const registered = registry.registration.schemaForTopic(registry.topic, part, JSON.parse(c.published.schema) as Record<string, unknown>, `${part} schema of the schema-change topic`);
+  c.header = registered.header;
+  c.stamp = registered;
+}
+
+function frame(c: Codec, value: unknown): Buffer {
+  const out = Buffer.concat([c.header, c.type.toBuffer(value)]);
+  c.stamp?.stamp(out);
+  return out;
 }
 
 function codec(schema: Record<string, unknown>): Codec {
   const fp = schemaFingerprint(schema);
-  return { type: avroTypeFor(schema), header: frameHeader(fp), published: { fingerprint: fingerprintToHex(fp), schema: JSON.stringify(schema) } };
+  return { type: avroTypeFor(schema), header: frameHeader(fp), published: { fingerprint: fingerprintToHex(fp), schema: JSON.stringify(schema) }, stamp: null };
 }

@@ -1,4 +1,4 @@
-import type { ColumnSpec, TableSchema } from '../model/table-schema.js';
+import type { AvroType, ColumnSpec, TableSchema } from '../model/table-schema.js';
 import { TributaryError } from '../errors/tributary-error.js';
 import { toAvroFieldNames, toAvroNamespace } from './avro-name.js';
 import { schemaGeneration } from './schema-generation.js';
@@ -49,10 +49,12 @@ export function buildTableAvroSchemas(
 ): TableAvroSchemas {
   const namespace = toAvroNamespace([namespaceBase, table.db, table.table]);
   const fieldNames = toAvroFieldNames(table.columns.map((c) => c.name));
-  const fields = table.columns.map((column, i) => field(column, fieldNames[i]!));
+  const valueNames = new Set<string>();
+  const fields = table.columns.map((column, i) => field(column, fieldNames[i]!, valueNames));
 
   let key: SchemaObject | null = null;
   if (table.primaryKey.length > 0) {
+    const keyNames = new Set<string>();
     const keyFields = table.primaryKey.map((name) => {
       const index = table.columns.findIndex((c) => c.name === name);
       if (index < 0) {
@@ -61,7 +63,7 @@ export function buildTableAvroSchemas(
           fix: 'the table schema given to the encoder is inconsistent; report it as a bug with the table DDL',
         });
       }
-      return fields[index]!;
+      return field(table.columns[index]!, fieldNames[index]!, keyNames);
     });
     const build = (ns: string): SchemaObject => ({ type: 'record', name: 'Key', namespace: ns, fields: keyFields });
     key = generationTags ? tagged(build, namespace) : build(namespace);
@@ -94,10 +96,22 @@ function envelope(namespace: string, fields: SchemaObject[], shared: SharedSchem
   };
 }
 
-function field(column: ColumnSpec, avroName: string): SchemaObject {
-  const out: SchemaObject = column.nullable
-    ? { name: avroName, type: ['null', column.avro], default: null }
-    : { name: avroName, type: column.avro };
+/**
+ * `defined` holds the full names of the named types (Debezium's geometry records) already
+ * defined in this schema: Avro allows one definition per name, so a later column of the
+ * same type refers to it by its full name.
+ */
+function field(column: ColumnSpec, avroName: string, defined: Set<string>): SchemaObject {
+  const type = definedOnce(column.avro, defined);
+  const out: SchemaObject = column.nullable ? { name: avroName, type: ['null', type], default: null } : { name: avroName, type };
   if (avroName !== column.name) out.mysql_name = column.name;
   return out;
+}
+
+function definedOnce(avro: AvroType, defined: Set<string>): AvroType {
+  if (typeof avro === 'string' || typeof avro['name'] !== 'string') return avro;
+  const name = typeof avro['namespace'] === 'string' ? `${avro['namespace']}.${avro['name']}` : avro['name'];
+  if (defined.has(name)) return name;
+  defined.add(name);
+  return avro;
 }

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'MYSQL_REPLICA_CONFLICT'
   | 'MYSQL_QUERY'
   | 'BINLOG_STREAM'
+  | 'BINLOG_UNSUPPORTED_EVENT'
   | 'SCHEMA_UNSUPPORTED_TYPE'
   | 'SCHEMA_UNKNOWN_TABLE'
   | 'ENCODE'
@@ -36,6 +37,12 @@ export type ErrorCode =
   | 'REGISTRY_INCOMPATIBLE'
   | 'REGISTRY_SCHEMA_MISSING'
   | 'REGISTRY_REQUEST'
+  | 'TLS_UNTRUSTED'
+  | 'TLS_HOSTNAME'
+  | 'TLS_CLIENT_CERT'
+  | 'TLS_HANDSHAKE'
+  | 'KAFKA_AUTH'
+  | 'HTTP_LISTEN'
   | 'PIPELINE';
 
 export interface TributaryErrorOptions {

@@ -79,4 +79,10 @@ export interface SourceBatch {
   progress?: SnapshotProgress;
   /** DDL statements on published tables at this point (a DDL batch); see SchemaChange. */
   schemaChanges?: SchemaChange[];
+  /**
+   * The binlog header timestamp (epoch ms, whole seconds) of the newest event read for this
+   * batch: when the source wrote it, for the replication lag. Absent on batches a source did
+   * not read from the binlog.
+   */
+  sourceTs?: number;
 }

@@ -23,6 +23,11 @@ export interface TableProgress {
 export interface SnapshotProgress {
   /** Keyed by `db.table`. */
   tables: Readonly<Record<string, TableProgress>>;
+  /**
+   * The signal topic's offset after the last request acted on (`snapshot.signal_topic`),
+   * as a string (Kafka offsets are 64-bit); absent before the first.
+   */
+  signalOffset?: string;
 }
 
 export function snapshotPending(p: SnapshotProgress | null | undefined): string[] {

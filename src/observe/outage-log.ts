@@ -17,6 +17,8 @@ export class OutageLog {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly outages = new Map<string, Outage>();
+  /** Failed attempts per dependency since the start, outages over or not (the retries metric). */
+  private readonly attempts = new Map<string, number>();
 
   constructor(logger: Logger, now: () => number = Date.now) {
     this.log = logger;
@@ -26,6 +28,7 @@ export class OutageLog {
   /** Reports a failed attempt at `what`; returns how long the outage has lasted (ms). */
   failing(what: string, err: TributaryError, retryForMs: number): number {
     const now = this.now();
+    this.attempts.set(what, (this.attempts.get(what) ?? 0) + 1);
     const outage = this.outages.get(what);
     if (outage) {
       outage.attempts++;
@@ -52,6 +55,11 @@ export class OutageLog {
   /** Names of the dependencies in an outage now. */
   get current(): string[] {
     return [...this.outages.keys()];
+  }
+
+  /** Failed attempts so far, per dependency. */
+  get retries(): ReadonlyMap<string, number> {
+    return this.attempts;
   }
 
   /** `withRetry` for `what`, reporting the outage's beginning and end here. */

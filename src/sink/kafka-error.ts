@@ -1,4 +1,5 @@
 import { TributaryError, type ErrorCode } from '../errors/tributary-error.js';
+import { tlsFailure } from '../errors/tls-failure.js';
 
 /** What a produce request carried, so a size refusal can name it. */
 export interface ProduceContext {
@@ -16,7 +17,8 @@ const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
  * whether retrying can help. kafkajs marks broker-side transient errors `retriable`;
  * a connection that cannot be made (refused, DNS, timeout) is retriable too, because
  * brokers restart. A batch refused as too large is never retriable: the same request
- * would be refused again for as long as retries last.
+ * would be refused again for as long as retries last, and neither is a refused login or
+ * a certificate that does not verify.
  */
 export function kafkaError(err: unknown, doing: string, code?: ErrorCode, produce?: ProduceContext): TributaryError {
   if (err instanceof TributaryError) return err;
@@ -24,18 +26,75 @@ export function kafkaError(err: unknown, doing: string, code?: ErrorCode, produc
   const message = e?.message ?? String(err);
   const tooLarge = tooLargeType(err);
   if (tooLarge) return tooLargeError(err, doing, tooLarge, message, produce);
+  const security = securityError(err, doing);
+  if (security) return security;
   const name = e?.name ?? '';
   const connection =
     /KafkaJSConnectionError|KafkaJSBrokerNotFound|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSNumberOfRetriesExceeded/.test(name) ||
     /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection error|Closed connection/i.test(message);
   return new TributaryError(`could not ${doing}: ${message}`, {
     code: code ?? (doing.startsWith('connect') ? 'KAFKA_CONNECT' : 'KAFKA_PRODUCE'),
-    retriable: connection || e?.retriable === true,
+    retriable: connection || transientInChain(err),
     fix: connection
       ? 'check that the brokers in [kafka] brokers are reachable from this host and running'
       : 'check the broker log and the topic configuration (size limits, ACLs); Tributary keeps its checkpoint before the failed messages',
     cause: err,
   });
+}
+
+/**
+ * Whether kafkajs marked the error, or one it wraps, retriable. Once its own retries are
+ * spent kafkajs wraps a transient broker error (LEADER_NOT_AVAILABLE during a leader
+ * election, NOT_LEADER_FOR_PARTITION) in a non-retriable one; for Tributary, which retries
+ * for kafka.retry_max_ms, it is still an outage to ride out.
+ */
+function transientInChain(err: unknown): boolean {
+  let e = err as { retriable?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.retriable === true) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
+/** A TLS failure or a refused SASL login, along the cause chain: each names the key to fix. */
+function securityError(err: unknown, doing: string): TributaryError | null {
+  const chain = causes(err);
+  const broker = chain.map((e) => e.broker).find((b): b is string => typeof b === 'string');
+  const tls = tlsFailure(err, {
+    peer: `Kafka broker ${broker ?? '(bootstrap)'}`,
+    ca: 'kafka.tls.ca',
+    hostname: 'kafka.tls.check_hostname = false',
+    clientCert: 'kafka.tls.cert and kafka.tls.key',
+    enabled: 'kafka.tls.enabled',
+    doing,
+  });
+  if (tls) return tls;
+  const sasl = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || /^(SASL_AUTHENTICATION_FAILED|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE)$/.test(String(e.type)));
+  if (!sasl) return null;
+  return new TributaryError(`Kafka refused the SASL login while trying to ${doing}: ${String(sasl.message)}`, {
+    code: 'KAFKA_AUTH',
+    fix: 'check kafka.sasl.username and kafka.sasl.password (write "${VAR}" to read it from the environment) and kafka.sasl.mechanism: SCRAM credentials exist per mechanism, so the broker needs this user for exactly that one',
+    cause: err,
+  });
+}
+
+interface ErrorLike {
+  name?: unknown;
+  type?: unknown;
+  message?: unknown;
+  broker?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+function causes(err: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (let e: unknown = err; typeof e === 'object' && e !== null && chain.length < 6; ) {
+    chain.push(e as ErrorLike);
+    e = (e as ErrorLike).originalError ?? (e as ErrorLike).cause;
+  }
+  return chain;
 }
 
 /** The broker's size error type, looked for along the cause chain (kafkajs wraps it once it gives up). */

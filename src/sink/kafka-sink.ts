@@ -1,10 +1,12 @@
 import PQueue from 'p-queue';
-import { CompressionTypes, Partitioners, type Kafka, type Producer, type TopicMessages, type Transaction } from 'kafkajs';
+import { type CompressionTypes, type Kafka, type Producer, type TopicMessages, type Transaction } from 'kafkajs';
 import { TributaryError } from '../errors/tributary-error.js';
 import type { Logger } from '../logger.js';
 import type { OutageLog } from '../observe/outage-log.js';
 import { kafkaError, transactionError } from './kafka-error.js';
+import { KeyPartitioner } from './key-partitioner.js';
 import { RecordSizeLimit, type RecordHeaders } from './record-size-limit.js';
+import { compressionType, registerCompressionCodecs, type Compression } from './compression-codecs.js';
 import type { Position } from '../model/position.js';
 import type { SnapshotProgress } from '../model/snapshot-progress.js';
 
@@ -36,23 +38,34 @@ export interface TransactionalOptions {
   timeoutMs: number;
 }
 
+/** Told of each acked produce request (the pipeline's metrics). */
+export interface ProduceObserver {
+  produced(messages: number, bytes: number, seconds: number): void;
+}
+
 export interface KafkaSinkOptions {
   kafka: Kafka;
   logger: Logger;
   /** Bound on messages handed to send() but not yet acked: at it, `hasCapacity` turns false. */
   maxInFlightMessages: number;
+  /**
+   * Bound on the bytes of those messages (as RecordSizeLimit counts a record), so wide rows
+   * hold no more memory than narrow ones; whichever bound is reached first counts.
+   */
+  maxInFlightBytes: number;
   /** Messages per produce request at most. */
   batchMaxMessages: number;
   /** The broker's limit for one record batch (`kafka.max_message_bytes`); bounds each request's bytes. */
   maxMessageBytes: number;
   /** How long one failing request is retried before the sink fails for good. */
   retryMaxMs: number;
-  compression: 'none' | 'gzip';
+  compression: Compression;
   /** Told when produce requests start failing and when they work again. */
   outages: OutageLog;
   /** Exactly-once delivery; without it, at-least-once with an idempotent producer. */
   transactional?: TransactionalOptions;
   signal?: AbortSignal;
+  observer?: ProduceObserver;
 }
 
 interface Pending {
@@ -106,9 +119,11 @@ export class KafkaSink {
   private readonly options: KafkaSinkOptions;
   private readonly producer: Producer;
   private readonly limit: RecordSizeLimit;
+  private readonly codec: CompressionTypes;
   private readonly requests = new PQueue({ concurrency: 1 });
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private inFlightBytes = 0;
   private failure: TributaryError | null = null;
   private capacityWaiters: (() => void)[] = [];
   private started: Promise<void> | null = null;
@@ -119,12 +134,14 @@ export class KafkaSink {
   constructor(options: KafkaSinkOptions) {
     this.options = options;
     this.limit = new RecordSizeLimit(options.maxMessageBytes, options.compression);
+    registerCompressionCodecs();
+    this.codec = compressionType(options.compression);
     this.producer = options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: true,
       // murmur2 like the Java client, so keys land where other Kafka tools expect them.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyPartitioner,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
       ...(options.transactional ? { transactionalId: options.transactional.id, transactionTimeout: options.transactional.timeoutMs } : {}),
     });
@@ -147,14 +164,19 @@ export class KafkaSink {
     return this.inFlight;
   }
 
-  get hasCapacity(): boolean {
-    return this.inFlight < this.options.maxInFlightMessages;
+  /** Bytes of the messages handed over and not yet acked. */
+  get pendingBytes(): number {
+    return this.inFlightBytes;
   }
 
-  /** Resolves once in-flight messages are at most half the bound (so resumes are not per message). */
+  get hasCapacity(): boolean {
+    return this.inFlight < this.options.maxInFlightMessages && this.inFlightBytes < this.options.maxInFlightBytes;
+  }
+
+  /** Resolves once in-flight messages and bytes are at most half their bounds (so resumes are not per message). */
   waitForCapacity(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.inFlight <= this.options.maxInFlightMessages / 2) return Promise.resolve();
+    if (this.atHalf()) return Promise.resolve();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 
@@ -180,6 +202,7 @@ export class KafkaSink {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false, mark, sent: false });
       this.inFlight += messages.length;
+      for (const m of messages) this.inFlightBytes += this.limit.recordBytes(m.key, m.value, m.headers);
       if (this.requests.size === 0) void this.requests.add(() => this.produceNext());
     });
   }
@@ -206,6 +229,7 @@ export class KafkaSink {
     if (this.failure) return;
     const request = this.take();
     if (request.count === 0 && !request.commit) return;
+    const started = performance.now();
     try {
       if (this.options.transactional) await this.produceInTransaction(request, this.options.transactional);
       else await this.produceIdempotent(request);
@@ -213,6 +237,7 @@ export class KafkaSink {
       this.fail(err instanceof TributaryError ? err : kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request)));
       return;
     }
+    this.options.observer?.produced(request.count, request.bytes, (performance.now() - started) / 1000);
     this.ack(request);
     if (this.queue.some((g) => !g.sent)) void this.requests.add(() => this.produceNext());
   }
@@ -222,7 +247,7 @@ export class KafkaSink {
       'Kafka',
       async () => {
         try {
-          await this.producer.sendBatch({ topicMessages: request.topicMessages, acks: -1, compression: this.compression() });
+          await this.producer.sendBatch({ topicMessages: request.topicMessages, acks: -1, compression: this.codec });
         } catch (err) {
           throw kafkaError(err, 'produce to Kafka', undefined, this.requestContext(request));
         }
@@ -245,7 +270,7 @@ export class KafkaSink {
     try {
       this.transaction ??= await this.producer.transaction();
       const topicMessages = request.commit ? [...request.topicMessages, toTopicMessages(tx.checkpointRecord(request.commit))] : request.topicMessages;
-      await this.transaction.sendBatch({ topicMessages, acks: -1, compression: this.compression() });
+      await this.transaction.sendBatch({ topicMessages, acks: -1, compression: this.codec });
       if (request.commit) {
         await this.transaction.commit();
         this.transaction = null;
@@ -256,10 +281,6 @@ export class KafkaSink {
       this.transaction = null;
       throw transactionError(err, tx.id);
     }
-  }
-
-  private compression(): CompressionTypes {
-    return this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   /**
@@ -360,17 +381,23 @@ export class KafkaSink {
     for (const [group, n] of request.parts) group.remaining -= n;
     while (this.queue.length > 0 && this.queue[0]!.remaining === 0 && this.queue[0]!.sent) this.queue.shift()!.resolve();
     this.inFlight -= request.count;
-    if (this.inFlight <= this.options.maxInFlightMessages / 2 && this.capacityWaiters.length > 0) {
+    this.inFlightBytes -= request.bytes;
+    if (this.capacityWaiters.length > 0 && this.atHalf()) {
       const waiters = this.capacityWaiters;
       this.capacityWaiters = [];
       for (const w of waiters) w();
     }
   }
 
+  private atHalf(): boolean {
+    return this.inFlight <= this.options.maxInFlightMessages / 2 && this.inFlightBytes <= this.options.maxInFlightBytes / 2;
+  }
+
   private fail(err: TributaryError): void {
     this.failure = err;
     for (const group of this.queue.splice(0)) group.reject(err);
     this.inFlight = 0;
+    this.inFlightBytes = 0;
     const waiters = this.capacityWaiters;
     this.capacityWaiters = [];
     for (const w of waiters) w();

@@ -1,3 +1,6 @@
+import type { Compression } from './compression-codecs.js';
+import { XERIAL_BLOCK_BYTES } from './xerial-snappy.js';
+
 /**
  * What Kafka's size limit means for the records Tributary produces. The broker checks
  * `message.max.bytes` (topic: `max.message.bytes`) against each record batch, i.e. the
@@ -29,16 +32,20 @@ export class RecordSizeLimit {
   /** Largest record (as `recordBytes` counts it) that fits in a batch of its own. */
   readonly maxRecordBytes: number;
 
-  constructor(maxMessageBytes: number, compression: 'none' | 'gzip') {
+  constructor(maxMessageBytes: number, compression: Compression) {
     this.maxMessageBytes = maxMessageBytes;
     const room = maxMessageBytes - BATCH_HEADER_BYTES;
-    let max = room;
-    if (compression === 'gzip') {
-      // Incompressible data grows a little under gzip: the largest input whose bound fits.
-      max = Math.floor((room - 25) / (1 + 1 / 4096 + 1 / 16384));
-      while (max > 0 && compressedBound(max) > room) max--;
+    // Incompressible data grows a little under every codec: the largest input whose
+    // worst case still fits (each bound grows with its input, so a binary search finds it).
+    const bound = COMPRESSED_BOUND[compression];
+    let lo = 0;
+    let hi = Math.max(0, room);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (bound(mid) <= room) lo = mid;
+      else hi = mid - 1;
     }
-    this.maxRecordBytes = Math.max(0, max);
+    this.maxRecordBytes = lo;
   }
 
   /** Upper bound of the bytes one record takes in a record batch. */
@@ -54,7 +61,23 @@ export class RecordSizeLimit {
   }
 }
 
-/** zlib's deflateBound with a gzip wrapper: the most that `n` bytes can become. */
-function compressedBound(n: number): number {
-  return n + (n >> 12) + (n >> 14) + (n >> 25) + 7 + 18;
-}
+/** The most that `n` bytes of records can become under each codec, in Kafka's wire format. */
+const COMPRESSED_BOUND: Record<Compression, (n: number) => number> = {
+  none: (n) => n,
+  // zlib's deflateBound with a gzip wrapper.
+  gzip: (n) => n + (n >> 12) + (n >> 14) + (n >> 25) + 7 + 18,
+  // xerial framing: a 16-byte header, then per 32 KiB block a length and snappy's
+  // MaxCompressedLength (32 + b + b/6).
+  snappy: (n) => {
+    const full = Math.floor(n / XERIAL_BLOCK_BYTES);
+    const rest = n % XERIAL_BLOCK_BYTES;
+    const block = (b: number) => 4 + 32 + b + Math.floor(b / 6);
+    return 16 + full * block(XERIAL_BLOCK_BYTES) + (rest > 0 ? block(rest) : 0);
+  },
+  // An LZ4 frame: header (7 bytes, no content size), blocks of at least 64 KiB each with a
+  // 4-byte size, an end mark and room for a content checksum. lz4-napi stores a block that
+  // does not shrink as it is, so a block is never larger than its input.
+  lz4: (n) => 7 + 4 * Math.ceil(n / 65_536) + n + 4 + 4,
+  // ZSTD_COMPRESSBOUND, which includes the frame header.
+  zstd: (n) => n + (n >> 8) + (n < 131_072 ? (131_072 - n) >> 11 : 0),
+};

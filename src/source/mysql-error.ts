@@ -1,4 +1,5 @@
 import { TributaryError } from '../errors/tributary-error.js';
+import { tlsFailure } from '../errors/tls-failure.js';
 
 interface MysqlLikeError {
   code?: string;
@@ -19,10 +20,27 @@ export function mysqlError(err: unknown, doing: string, where: string): Tributar
   const code = e.code ?? '';
   const errno = e.errno ?? 0;
 
+  // Certificates and logins are not outages: the next attempt fails the same way.
+  const tls = tlsFailure(err, {
+    peer: `MySQL at ${where}`,
+    ca: 'source.tls.ca',
+    hostname: 'source.tls.mode = "verify_ca"',
+    clientCert: 'source.tls.cert and source.tls.key',
+    enabled: 'source.tls.mode',
+    doing,
+  });
+  if (tls) return tls;
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return new TributaryError(`MySQL at ${where} offers no TLS, which source.tls.mode requires, while trying to ${doing}`, {
+      code: 'TLS_HANDSHAKE',
+      fix: 'give the server a certificate (ssl_cert, ssl_key, ssl_ca in [mysqld]), or set source.tls.mode = "preferred" to connect in plain text to a server without TLS',
+      cause: err,
+    });
+  }
   if (code === 'ER_ACCESS_DENIED_ERROR' || errno === 1045 || errno === 1698) {
     return new TributaryError(`MySQL at ${where} refused the login while trying to ${doing}: ${message}`, {
       code: 'MYSQL_AUTH',
-      fix: 'check [source] user and password (a ${VAR} password reads the environment) and that the user may connect from this host',
+      fix: 'check source.user and source.password (a "${VAR}" password reads the environment), that the user may connect from this host, and for a user created REQUIRE SSL or X509, source.tls.mode (and source.tls.cert, source.tls.key)',
       cause: err,
     });
   }
@@ -51,6 +69,22 @@ export function mysqlError(err: unknown, doing: string, where: string): Tributar
       fix: 'the checkpoint points at binlogs the server has purged: set [snapshot] mode = "when_needed" to snapshot again, or delete the checkpoint to start over (stop the pipeline, then run `tributary reset --config <file> --yes`); raise binlog_expire_logs_seconds so it does not recur',
       cause: err,
     });
+  }
+  // zongji's words for a binlog event it skips instead of decoding: a change it would lose.
+  if (/PARTIAL_UPDATE_ROWS_EVENT|TRANSACTION_PAYLOAD_EVENT/.test(message)) {
+    const partial = message.includes('PARTIAL_UPDATE_ROWS_EVENT');
+    return new TributaryError(
+      partial
+        ? `MySQL at ${where} logged a partial JSON update (PARTIAL_UPDATE_ROWS_EVENT, binlog_row_value_options = PARTIAL_JSON): it carries a diff, not the row's after-image, so Tributary stops before that transaction instead of publishing a wrong row`
+        : `MySQL at ${where} logged a compressed transaction (TRANSACTION_PAYLOAD_EVENT, binlog_transaction_compression = ON), which the installed zongji gives Tributary no way to decode (it reads them with the @vlasky/zongji 0.9.x in package-lock.json); it stops before that transaction instead of losing its rows`,
+      {
+        code: 'BINLOG_UNSUPPORTED_EVENT',
+        fix: partial
+          ? "SET GLOBAL binlog_row_value_options = '' (and in [mysqld]) and have no session set PARTIAL_JSON; the transaction stays a diff in the binlog and stops every resume before it, so then move past it with a new snapshot: stop the pipeline, `tributary reset --config <file> --yes`, start it again"
+          : "reinstall with `npm ci` so the locked @vlasky/zongji is used; else SET GLOBAL binlog_transaction_compression = OFF (and in [mysqld]); the compressed transaction stays in the binlog and stops every resume before it, so then move past it with a new snapshot: stop the pipeline, `tributary reset --config <file> --yes`, start it again",
+        cause: err,
+      },
+    );
   }
   const network =
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT/.test(code) ||

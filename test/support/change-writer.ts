@@ -16,6 +16,7 @@
 import type mysql from 'mysql2/promise';
 import { gtidSeq } from './gtid-seq.js';
 import { mulberry32 } from './seeded-random.js';
+import { lastGtid } from './last-gtid.js';
 
 /** A version number, or 'd' for the delete that ended the row. */
 export type Version = number | 'd';
@@ -87,12 +88,11 @@ export class ChangeWriter {
       `UPDATE ${t} SET version = version + 1, note = '${note}' WHERE id IN (${updated.join(', ')})`,
       ...(deleted.length > 0 ? [`DELETE FROM ${t} WHERE id = ${deleted[0]}`] : []),
       'COMMIT',
-      'SELECT @@last_gtid AS g',
     ];
     let gtid: string | null;
     try {
-      const [results] = await this.conn.query(statements.join('; '));
-      gtid = ((results as unknown[])[statements.length - 1] as { g: string }[])[0]!.g;
+      await this.conn.query(statements.join('; '));
+      gtid = await lastGtid(this.conn);
     } catch (err) {
       if (!this.options.reconnect || !(err as { fatal?: boolean }).fatal) throw err;
       await this.reopen();

@@ -18,17 +18,38 @@ export interface DedicatedKafkaOptions {
   controllerPort: number;
   /** Under the repo's .stack/, e.g. `.stack/t-outage`. */
   stackDir: string;
+  /** A SASL_SSL listener too (kafka.sh KAFKA_SASL_SSL_PORT): certificates in `tlsDir`, users in SASL_USERS. */
+  saslSslPort?: number;
 }
+
+/** The SASL users kafka.sh creates for its SASL_SSL listener (its defaults). */
+export const SASL_USERS = {
+  username: 'tributary',
+  scramPassword: 'tributary-scram-secret',
+  plainPassword: 'tributary-plain-secret',
+} as const;
 
 export class DedicatedKafka {
   readonly brokers: string[];
   readonly stackDir: string;
+  /** `host:port` of the SASL_SSL listener, when there is one. */
+  readonly saslSslBroker: string | null;
+  /** Where kafka.sh put the CA, server, wrong-host, client and other-CA certificates (tls-certs.sh). */
+  readonly tlsDir: string;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(options: DedicatedKafkaOptions) {
     this.brokers = [`127.0.0.1:${options.port}`];
     this.stackDir = join(REPO, options.stackDir);
-    this.env = { ...process.env, KAFKA_PORT: String(options.port), KAFKA_CONTROLLER_PORT: String(options.controllerPort), STACK_DIR: this.stackDir };
+    this.saslSslBroker = options.saslSslPort ? `127.0.0.1:${options.saslSslPort}` : null;
+    this.tlsDir = join(this.stackDir, 'kafka', 'tls');
+    this.env = {
+      ...process.env,
+      KAFKA_PORT: String(options.port),
+      KAFKA_CONTROLLER_PORT: String(options.controllerPort),
+      STACK_DIR: this.stackDir,
+      ...(options.saslSslPort ? { KAFKA_SASL_SSL_PORT: String(options.saslSslPort) } : {}),
+    };
   }
 
   /** Starts the broker (formats its storage the first time) and waits until it answers. */

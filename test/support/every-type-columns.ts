@@ -3,6 +3,9 @@
  * the table of test/integration/pipeline/types.test.ts, shared with the standard-decoder
  * test so both check the same values.
  */
+import { geometryAvroType } from '../../src/source/schema/geometry-value.js';
+import { ON_MYSQL } from './stack.js';
+
 export const decimal = (precision: number, scale: number) => ({
   type: 'bytes', logicalType: 'decimal', precision, scale, 'connect.version': 1,
   'connect.parameters': { scale: String(scale), 'connect.decimal.precision': String(precision) },
@@ -11,7 +14,10 @@ export const decimal = (precision: number, scale: number) => ({
 export const named = (type: string, name: string, parameters?: Record<string, string>) =>
   parameters === undefined ? { type, 'connect.version': 1, 'connect.name': name } : { type, 'connect.version': 1, 'connect.parameters': parameters, 'connect.name': name };
 export const DATE = { type: 'int', logicalType: 'date', 'connect.version': 1, 'connect.name': 'org.apache.kafka.connect.data.Date' };
+/** DATETIME: a local date-time, microseconds as if UTC. */
 export const TS = { type: 'long', logicalType: 'timestamp-micros', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTimestamp' };
+/** TIMESTAMP: Debezium's ISO-8601 instant text in UTC, exactly fsp fraction digits. */
+export const ZONED_TS = named('string', 'io.debezium.time.ZonedTimestamp');
 export const TIME = named('long', 'io.debezium.time.MicroTime');
 export const INT16 = { type: 'int', 'connect.type': 'int16' };
 
@@ -19,8 +25,36 @@ const D65 = '99999999999999999999999999999999999.999999999999999999999999999999'
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const LONG_TEXT = 'ü😀'.repeat(10_000); // 60,000 bytes: near TEXT's 65,535
 const JSON_TEXT = '{"a": 12345678901234567890, "b": [1, "😀"], "c": null}';
-/** Marks a geometry value: expected bytes are the server's own ST_AsBinary of the stored value. */
+/**
+ * Marks a geometry value: the expected record is the server's own view of the stored value
+ * (see geometrySelect and geometryExpected), not a constant.
+ */
 export const WKB = Symbol('wkb');
+
+/**
+ * SELECT expressions for the server's view of geometry column `column`: `<column>_wkb`, its
+ * WKB in the stored axis order (MySQL's ST_AsBinary writes a geographic SRID such as 4326
+ * latitude first unless told otherwise; MariaDB has no axis order and no such option), and
+ * `<column>_srid`. `mysql`: whether the connection is to MySQL (a harness on MariaDB alone says false).
+ */
+export function geometrySelect(column: string, mysql = ON_MYSQL): string {
+  const wkb = `ST_AsBinary(${column}${mysql ? ", 'axis-order=long-lat'" : ''})`;
+  return `${wkb} AS ${column}_wkb, ST_SRID(${column}) AS ${column}_srid`;
+}
+
+/**
+ * The record Tributary must publish for a geometry column of a row selected with
+ * geometrySelect: Debezium's {wkb, srid} with SRID 0 as null, and for a POINT column x and y,
+ * the coordinates of that WKB (little-endian: MySQL writes WKB so).
+ */
+export function geometryExpected(row: Record<string, unknown>, column: string, point: boolean): Record<string, unknown> | null {
+  const wkb = row[`${column}_wkb`];
+  if (wkb === null || wkb === undefined) return null;
+  const bytes = wkb as Buffer;
+  const srid = Number(row[`${column}_srid`]);
+  const record = { wkb: bytes, srid: srid === 0 ? null : srid };
+  return point ? { x: bytes.readDoubleLE(5), y: bytes.readDoubleLE(13), ...record } : record;
+}
 
 export interface Column {
   name: string;
@@ -104,11 +138,29 @@ export const COLUMNS: Column[] = [
     ],
   },
   {
-    name: 'ts', ddl: 'TIMESTAMP(6) NULL DEFAULT NULL', avro: TS,
+    // Written by a session at time_zone '+00:00', so the literals are UTC.
+    name: 'ts', ddl: 'TIMESTAMP(6) NULL DEFAULT NULL', avro: ZONED_TS,
     sets: [
-      ["'1970-01-01 00:00:01.000000'", 1_000_000n],
-      ["'2038-01-19 03:14:07.999999'", 2_147_483_647_999_999n],
-      ["'2000-02-29 12:34:56.000001'", BigInt(Date.UTC(2000, 1, 29, 12, 34, 56)) * 1000n + 1n],
+      ["'1970-01-01 00:00:01.000000'", '1970-01-01T00:00:01.000000Z'],
+      ["'2038-01-19 03:14:07.999999'", '2038-01-19T03:14:07.999999Z'],
+      ["'2000-02-29 12:34:56.000001'", '2000-02-29T12:34:56.000001Z'],
+    ],
+  },
+  {
+    // A zero fraction keeps its fsp digits (Debezium pads, it does not trim).
+    name: 'ts3', ddl: 'TIMESTAMP(3) NULL DEFAULT NULL', avro: ZONED_TS,
+    sets: [
+      ["'1970-01-01 00:00:01.000'", '1970-01-01T00:00:01.000Z'],
+      ["'2038-01-19 03:14:07.999'", '2038-01-19T03:14:07.999Z'],
+      ["'2024-02-29 23:59:59.010'", '2024-02-29T23:59:59.010Z'],
+    ],
+  },
+  {
+    name: 'ts0', ddl: 'TIMESTAMP NULL DEFAULT NULL', avro: ZONED_TS,
+    sets: [
+      ["'1970-01-01 00:00:01'", '1970-01-01T00:00:01Z'],
+      ["'2038-01-19 03:14:07'", '2038-01-19T03:14:07Z'],
+      ["'2024-02-29 00:00:00'", '2024-02-29T00:00:00Z'],
     ],
   },
   {
@@ -121,13 +173,13 @@ export const COLUMNS: Column[] = [
   { name: 'st', ddl: "SET('x','y','z')", avro: named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y,z' }), sets: [["''", ''], ["'x,y,z'", 'x,y,z'], ["'z,x'", 'x,z']] },
   // MariaDB's JSON is LONGTEXT (DATA_TYPE longtext, binlogged as a blob): a plain string,
   // as Debezium's MariaDB connector publishes it; MySQL's JSON carries io.debezium.data.Json.
-  { name: 'js', ddl: 'JSON', avro: 'string', sets: [["'[]'", '[]'], [`'${JSON_TEXT}'`, JSON_TEXT], [`'"é"'`, '"é"']] },
+  { name: 'js', ddl: 'JSON', avro: ON_MYSQL ? named('string', 'io.debezium.data.Json') : 'string', sets: [["'[]'", '[]'], [`'${JSON_TEXT}'`, JSON_TEXT], [`'"é"'`, '"é"']] },
   {
-    name: 'pt', ddl: 'POINT', avro: 'bytes',
+    name: 'pt', ddl: 'POINT', avro: geometryAvroType('point'),
     sets: [["POINT(0, 0)", WKB], ["ST_GeomFromText('POINT(1.5 -2)', 4326)", WKB], ["ST_GeomFromText('POINT(-180 90)', 3857)", WKB]],
   },
   {
-    name: 'pg', ddl: 'POLYGON', avro: 'bytes',
+    name: 'pg', ddl: 'POLYGON', avro: geometryAvroType('polygon'),
     sets: [
       ["ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))')", WKB],
       ["ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0),(1 1,2 1,2 2,1 1))', 4326)", WKB],

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { COLUMNS } from './every-type-columns.js';
 import type { DecoderOutput } from './standard-decoders.js';
-import type { ownDatabase } from './stack.js';
+import { ON_MYSQL, type ownDatabase } from './stack.js';
 
 export const MAX_ID = '18446744073709551615';
 /** The one column the ALTER rescales: DECIMAL(10,2) -> DECIMAL(10,4). */
@@ -19,7 +19,7 @@ export const EVERY_TYPE_RECORDS = 10;
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 type SourceRow = Record<string, string | number | null>;
-type Kind = 'float' | 'bool' | 'bits' | 'timestamp' | 'text';
+type Kind = 'float' | 'bool' | 'bits' | 'datetime' | 'geometry' | 'text';
 /** [op or 'tombstone', key id, before, after] per record, in topic order. */
 export type ExpectedRecord = [string, string, SourceRow | null, SourceRow | null];
 
@@ -27,7 +27,8 @@ function kindOf(ddl: string): Kind {
   if (/^(FLOAT|DOUBLE)/.test(ddl)) return 'float';
   if (ddl === 'BIT(1)') return 'bool';
   if (/^BIT\(/.test(ddl)) return 'bits';
-  if (/^(DATETIME|TIMESTAMP)/.test(ddl)) return 'timestamp';
+  if (/^DATETIME/.test(ddl)) return 'datetime';
+  if (/^(POINT|POLYGON)/.test(ddl)) return 'geometry';
   return 'text';
 }
 
@@ -37,15 +38,31 @@ function sourceExpr({ name, ddl }: { name: string; ddl: string }): string {
   if (bits) return bits[1] === '1' ? `CAST(${name} + 0 AS CHAR)` : `LOWER(LPAD(HEX(${name} + 0), ${2 * Math.ceil(Number(bits[1]) / 8)}, '0'))`;
   if (/^(FLOAT|DOUBLE)/.test(ddl)) return name; // binary protocol: the stored float/double itself
   if (/^(BINARY|VARBINARY|BLOB)/.test(ddl)) return `LOWER(HEX(${name}))`;
-  if (/^(POINT|POLYGON)/.test(ddl)) return `LOWER(HEX(ST_AsBinary(${name})))`;
-  if (/^(DATETIME|TIMESTAMP)/.test(ddl)) return `DATE_FORMAT(${name}, '%Y-%m-%d %H:%i:%s.%f')`;
-  if (/^TIME/.test(ddl)) return `CAST(TIME_TO_SEC(${name}) * 1000000 AS SIGNED)`; // signed microseconds
+  // MySQL's ST_AsBinary writes a geographic SRID's axes in its EPSG order (4326: latitude
+  // first); the binlog, and so Tributary, carries the stored order, longitude (x) first.
+  // Debezium's record as text: `wkb=<hex> srid=<n or null>` (x and y are added from the hex).
+  if (/^(POINT|POLYGON)/.test(ddl)) {
+    const wkb = `LOWER(HEX(ST_AsBinary(${name}${ON_MYSQL ? ", 'axis-order=long-lat'" : ''})))`;
+    return `CONCAT('wkb=', ${wkb}, ' srid=', IF(ST_SRID(${name}) = 0, 'null', ST_SRID(${name})))`;
+  }
+  if (/^DATETIME/.test(ddl)) return `DATE_FORMAT(${name}, '%Y-%m-%d %H:%i:%s.%f')`;
+  // Debezium's ZonedTimestamp, exactly fsp fraction digits, from a session at time_zone '+00:00'.
+  const ts = /^TIMESTAMP(?:\((\d)\))?/.exec(ddl);
+  if (ts) {
+    const fsp = Number(ts[1] ?? 0);
+    const fraction = fsp === 0 ? '' : `, '.', LEFT(DATE_FORMAT(${name}, '%f'), ${fsp})`;
+    return `CONCAT(DATE_FORMAT(${name}, '%Y-%m-%dT%H:%i:%s')${fraction}, 'Z')`;
+  }
+  // Signed microseconds, from parts: MySQL's TIME_TO_SEC drops the fraction; HOUR etc. are unsigned on both.
+  if (/^TIME/.test(ddl)) {
+    return `IF(${name} < TIME'00:00:00', -1, 1) * ((HOUR(${name}) * 3600 + MINUTE(${name}) * 60 + SECOND(${name})) * 1000000 + MICROSECOND(${name}))`;
+  }
   if (/^(CHAR|VARCHAR|TEXT|ENUM|SET)/.test(ddl)) return name;
   if (ddl === 'JSON') return `CAST(${name} AS CHAR)`; // the stored text; the driver would parse it
   return `CAST(${name} AS CHAR)`; // integers, DECIMAL, DATE, YEAR
 }
 
-/** A decoder's JSON value in the source's text form: timestamps as MariaDB prints them, booleans as 0/1. */
+/** A decoder's JSON value in the source's text form: DATETIMEs as MariaDB prints them, booleans as 0/1. */
 function normalized(value: unknown, kind: Kind): string | number | null {
   if (value === null || value === undefined) return value ?? null;
   switch (kind) {
@@ -56,8 +73,14 @@ function normalized(value: unknown, kind: Kind): string | number | null {
     case 'bits':
       // Published little-endian (Debezium's order); the server's HEX is big-endian.
       return (String(value).match(/../g) ?? []).reverse().join('');
-    case 'timestamp':
+    case 'datetime':
       return String(value).replace('T', ' ').replace(/Z$/, '');
+    case 'geometry': {
+      // {wkb: hex, srid} or a point's {x, y, wkb, srid}, x and y as exact decimal text.
+      const g = value as { x?: string; y?: string; wkb: string; srid: number | null };
+      const xy = g.x === undefined ? '' : `x=${Number(g.x)} y=${Number(g.y)} `;
+      return `${xy}wkb=${g.wkb} srid=${g.srid}`;
+    }
     default:
       return String(value);
   }
@@ -69,6 +92,18 @@ function image(decoded: unknown): SourceRow | null {
   return Object.fromEntries(ALL.map((c) => [c.name, normalized(row[c.name], kindOf(c.ddl))]));
 }
 
+/** A POINT column's expected text gets the x and y of its server WKB (little-endian doubles), as Debezium's Point carries them. */
+function withPointXY(row: SourceRow): SourceRow {
+  const out = { ...row };
+  for (const c of ALL) {
+    const text = out[c.name];
+    if (c.ddl !== 'POINT' || typeof text !== 'string') continue;
+    const wkb = Buffer.from(/wkb=([0-9a-f]+)/.exec(text)![1]!, 'hex');
+    out[c.name] = `x=${wkb.readDoubleLE(5)} y=${wkb.readDoubleLE(13)} ${text}`;
+  }
+  return out;
+}
+
 /**
  * Creates `every_type` in `db` and writes the scenario while a pipeline streams it;
  * `published` resolves once the pipeline has published all of it. Returns what each of
@@ -77,7 +112,7 @@ function image(decoded: unknown): SourceRow | null {
 export async function writeEveryTypeScenario(db: Db, published: () => Promise<void>): Promise<ExpectedRecord[]> {
   const source = async (): Promise<Map<string, SourceRow>> => {
     const [rows] = await db.conn.execute(`SELECT ${ALL.map((c) => `${sourceExpr(c)} AS ${c.name}`).join(', ')} FROM every_type ORDER BY id`);
-    return new Map((rows as SourceRow[]).map((r) => [String(r.id), { ...r, id: String(r.id) }]));
+    return new Map((rows as SourceRow[]).map((r) => [String(r.id), { ...withPointXY(r), id: String(r.id) }]));
   };
   const set = (i: 0 | 1 | 2, sc: string) => `${COLUMNS.map((c) => `${c.name} = ${c.sets[i][0]}`).join(', ')}, sc = ${sc}`;
   for (const i of [0, 1, 2] as const) await db.conn.query(`INSERT INTO every_type SET id = ${i + 1}, ${set(i, SCALE_VALUES[0][i])}`);

@@ -4,19 +4,22 @@
  * schemas topic, checkpoint and replica id, so tests never see each other's data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { buildPipeline } from '../../src/build-pipeline.js';
 import { createLogger } from '../../src/logger.js';
-import { KAFKA_BROKERS, MARIADB, uniqueName, uniqueServerId } from './stack.js';
+import { HttpServer } from '../../src/observe/http-server.js';
+import { KAFKA_BROKERS, SOURCE, uniqueName, uniqueServerId } from './stack.js';
 
 export interface TestPipelineOptions {
   db: string;
   /** Extra TOML appended to the generated config (e.g. [[routes]]). */
   extra?: string;
   kafka?: Record<string, string | number | boolean>;
+  /** Instead of the shared broker. */
+  brokers?: string[];
   source?: Record<string, string | number | boolean>;
   checkpoint?: Record<string, string | number | boolean>;
   snapshot?: Record<string, string | number | boolean>;
@@ -49,8 +52,8 @@ export function testPipelineConfig(options: TestPipelineOptions): TestPipelineCo
   const schemasTopic = `${name}_schemas`;
   const checkpointPath = join(dir, 'checkpoint.json');
   const source = {
-    host: MARIADB.host,
-    port: MARIADB.port,
+    host: SOURCE.host,
+    port: SOURCE.port,
     user: 'tributary',
     password: 'tributary',
     server_id: uniqueServerId(),
@@ -64,7 +67,7 @@ export function testPipelineConfig(options: TestPipelineOptions): TestPipelineCo
     '[kafka]',
     section({ brokers: '__BROKERS__', topic_prefix: topicPrefix, schemas_topic: schemasTopic, retry_max_ms: 5000, ...options.kafka }).replace(
       '"__BROKERS__"',
-      JSON.stringify(KAFKA_BROKERS),
+      JSON.stringify(options.brokers ?? KAFKA_BROKERS),
     ),
     '[checkpoint]',
     section({ store: 'file', path: checkpointPath, interval_ms: 200, ...options.checkpoint }),
@@ -83,13 +86,19 @@ export interface RunningPipeline {
   /** Settles when the pipeline ends on its own (failure) or after stop(). */
   done: Promise<void>;
   logs: string[];
+  /** With [http] listen: the server, started as `tributary start` starts it; it stays open after stop() until closed. */
+  http: HttpServer | null;
 }
 
 /** Runs the pipeline in this process; resolves once it streams. */
 export async function runPipeline(config: TestPipelineConfig): Promise<RunningPipeline> {
   const logs: string[] = [];
   const logger = createLogger('info', (line) => logs.push(line));
-  const pipeline = await buildPipeline(parseConfig(config.toml, config.file, {}), logger);
+  const parsed = parseConfig(config.toml, config.file, {});
+  const http = parsed.http.listen ? new HttpServer({ listen: parsed.http.listen, logger: logger.child('http') }) : null;
+  await http?.start();
+  const pipeline = await buildPipeline(parsed, logger);
+  http?.observe(pipeline);
   const controller = new AbortController();
   const done = pipeline.run(controller.signal);
   let finished = false;
@@ -101,6 +110,7 @@ export async function runPipeline(config: TestPipelineConfig): Promise<RunningPi
   return {
     logs,
     done,
+    http,
     stop: async () => {
       controller.abort();
       await done;
@@ -108,9 +118,26 @@ export async function runPipeline(config: TestPipelineConfig): Promise<RunningPi
   };
 }
 
+/** The node flags on bin/tributary.js's `#!/usr/bin/env -S node ...` line. */
+function launcherFlags(): string[] {
+  const first = readFileSync(join(REPO, 'bin/tributary.js'), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return m ? m[1]!.split(' ').filter((a) => a !== '') : [];
+}
+
 /** `tributary start` as a child process, as a user runs it. */
-export function spawnTributary(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], {
+export function spawnTributary(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { defaultLogFormat?: boolean; nodeArgs?: string[]; compiled?: boolean } = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  // The tests read the text lines; a piped stderr gets JSON by default (log-format.test.ts checks that).
+  const text = args[0] === 'start' && !args.includes('--log-format') && !options.defaultLogFormat;
+  const format = text ? ['--log-format', 'text'] : [];
+  // `compiled` runs bin/tributary.js with the node flags of its #! line, as a deployment does
+  // (it runs the build, dist/, when there is one); else the sources through tsx.
+  const cli = options.compiled ? [...launcherFlags(), join(REPO, 'bin/tributary.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...cli, ...args, ...format], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

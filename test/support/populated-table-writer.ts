@@ -10,6 +10,8 @@
  */
 import type mysql from 'mysql2/promise';
 import { mulberry32 } from './seeded-random.js';
+import { lastGtid } from './last-gtid.js';
+import { seqRows } from './stack.js';
 
 export interface PopulatedTableWriterOptions {
   /** Ids 1..rows exist when the writer starts. */
@@ -59,7 +61,7 @@ export class PopulatedTableWriter {
   /** Creates the table and fills it with ids 1..rows at version 1. */
   static async createFilled(conn: mysql.Connection, table: string, rows: number): Promise<void> {
     await conn.query(`CREATE TABLE \`${table}\` (id INT PRIMARY KEY, version INT NOT NULL, payload VARCHAR(64) NOT NULL)`);
-    await conn.query(`INSERT INTO \`${table}\` SELECT seq, 1, CONCAT('initial-', seq) FROM seq_1_to_${rows}`);
+    await conn.query(`INSERT INTO \`${table}\` SELECT seq, 1, CONCAT('initial-', seq) FROM ${seqRows(rows)}`);
   }
 
   get count(): number {
@@ -89,11 +91,9 @@ export class PopulatedTableWriter {
       ...(updated.size > 0 ? [`UPDATE ${t} SET version = version + 1, payload = '${note}' WHERE id IN (${[...updated].join(', ')})`] : []),
       ...(doomed !== null ? [`DELETE FROM ${t} WHERE id = ${doomed}`] : []),
       'COMMIT',
-      'SELECT @@last_gtid AS g',
     ];
-    const [results] = await this.conn.query(statements.join('; '));
-    const last = (results as unknown[])[statements.length - 1] as { g: string }[];
-    this.gtids.push(last[0]!.g);
+    await this.conn.query(statements.join('; '));
+    this.gtids.push(await lastGtid(this.conn));
     this.inserts++;
     this.updates += updated.size;
     if (doomed !== null) {

@@ -39,7 +39,8 @@ export class RegistryRelay {
   readonly requests: { line: string; authorization: string | null }[] = [];
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number, private readonly target = Number(process.env.REGISTRY_PORT ?? 18081)) {}
+  /** `listenHost` other than 127.0.0.1 (e.g. ::1) reaches the registry by a name its certificate does not list. */
+  constructor(readonly port: number, private readonly target = Number(process.env.REGISTRY_PORT ?? 18081), private readonly listenHost = '127.0.0.1') {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/apis/ccompat/v7`;
@@ -69,7 +70,7 @@ export class RegistryRelay {
       client.on('error', done).on('close', done);
       upstream.on('error', done).on('close', done);
     });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(this.port, this.listenHost, resolve));
     this.server = server;
   }
 

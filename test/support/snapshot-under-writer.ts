@@ -18,6 +18,9 @@ export interface SnapshotUnderWriterOptions {
   rows: number;
   chunk: number;
   mode: 'initial' | 'never';
+  /** More [source] and [snapshot] keys (a replica to read from, the watermark source). */
+  source?: Record<string, string | number | boolean>;
+  snapshot?: Record<string, string | number | boolean>;
 }
 
 export interface SnapshotUnderWriter {
@@ -36,7 +39,11 @@ export interface SnapshotUnderWriter {
 export async function snapshotUnderWriter(t: TestContext, options: SnapshotUnderWriterOptions): Promise<SnapshotUnderWriter> {
   const db = await ownDatabase(options.dbPrefix);
   const kafka = testKafka();
-  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: options.mode, chunk_size: options.chunk, parallelism: 2 } });
+  const cfg = testPipelineConfig({
+    db: db.name,
+    ...(options.source ? { source: options.source } : {}),
+    snapshot: { mode: options.mode, chunk_size: options.chunk, parallelism: 2, ...options.snapshot },
+  });
   const id = `${db.name}.big`;
   const children: ReturnType<typeof spawnTributary>[] = [];
   const writerConn = await adminConnection(db.name);

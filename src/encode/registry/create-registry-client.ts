@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { PipelineConfig } from '../../config/pipeline-config.js';
-import { TributaryError } from '../../errors/tributary-error.js';
+import { readPemFile } from '../../config/read-pem-file.js';
 import { SchemaRegistryClient } from './schema-registry-client.js';
 
 export type RegistryConfig = NonNullable<PipelineConfig['registry']>;
@@ -10,27 +9,15 @@ export type RegistryConfig = NonNullable<PipelineConfig['registry']>;
  * that read its output (tail, schemas) alike; TLS files are read here, once.
  */
 export function createRegistryClient(config: RegistryConfig): SchemaRegistryClient {
+  const tls = config.tls;
   return new SchemaRegistryClient({
     url: config.url,
     username: config.username,
     password: config.password,
-    ca: pem(config.ca_file, 'ca_file'),
-    cert: pem(config.cert_file, 'cert_file'),
-    key: pem(config.key_file, 'key_file'),
-    rejectUnauthorized: config.reject_unauthorized,
+    ca: readPemFile(tls?.ca, 'registry.tls.ca'),
+    cert: readPemFile(tls?.cert, 'registry.tls.cert'),
+    key: readPemFile(tls?.key, 'registry.tls.key'),
+    checkHostname: tls?.check_hostname ?? true,
     timeoutMs: config.request_timeout_ms,
   });
-}
-
-function pem(path: string | undefined, key: string): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new TributaryError(`registry.${key}: cannot read ${path}: ${(err as Error).message}`, {
-      code: 'CONFIG_INVALID',
-      cause: err,
-      fix: `point registry.${key} at a readable PEM file`,
-    });
-  }
 }

@@ -52,8 +52,11 @@ export class RegistryFraming implements SchemaRegistration {
   }
 
   schemaFor(table: { db: string; table: string }, part: 'key' | 'value', schema: Record<string, unknown>): RegisteredSchema {
-    const { strategy, topicFor } = this.options;
-    const subject = subjectName(strategy, topicFor(table.db, table.table), part, recordFullName(schema));
+    return this.schemaForTopic(this.options.topicFor(table.db, table.table), part, schema, `${part} schema of ${table.db}.${table.table}`);
+  }
+
+  schemaForTopic(topic: string, part: 'key' | 'value', schema: Record<string, unknown>, label: string): RegisteredSchema {
+    const subject = subjectName(this.options.strategy, topic, part, recordFullName(schema));
     const text = JSON.stringify(schema);
     const cacheKey = `${subject}\n${text}`;
     let registration = this.known.get(cacheKey);
@@ -61,7 +64,6 @@ export class RegistryFraming implements SchemaRegistration {
     const created = new Registration();
     registration = created;
     this.known.set(cacheKey, created);
-    const label = `${part} schema of ${table.db}.${table.table}`;
     const done = this.idOf(subject, text, schema, label).then(
       (id) => created.settle(id),
       (err: unknown) => {
@@ -97,6 +99,8 @@ export class RegistryFraming implements SchemaRegistration {
       if (!(err instanceof RegistryHttpError)) throw err;
       if (err.status === 409) throw await this.incompatible(subject, schema, label, err);
       if (err.status === 404 && !autoRegister) {
+        // The fix points here: a hand-written equivalent of this text is easy to get wrong.
+        logger.debug(`${label} is not registered under subject ${subject}`, { subject, schema: text });
         throw new TributaryError(`the ${label} is not registered under subject ${subject} at ${client.url}, and registry.auto_register = false: ${err.detail}`, {
           code: 'REGISTRY_SCHEMA_MISSING',
           cause: err,

@@ -13,6 +13,8 @@ export interface RegisteredSchema {
 export interface SchemaRegistration {
   /** The registered schema of a table's key or value; starts its registration on first use. */
   schemaFor(table: { db: string; table: string }, part: 'key' | 'value', schema: Record<string, unknown>): RegisteredSchema;
+  /** The same for a topic that is no table's (the schema-change topic); `label` names it in messages. */
+  schemaForTopic(topic: string, part: 'key' | 'value', schema: Record<string, unknown>, label: string): RegisteredSchema;
   /**
    * Null when every schema handed out has its id and every frame is stamped; otherwise a
    * promise that resolves once they have, or rejects with why a registration failed.

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TributaryError, type ErrorCode } from '../../errors/tributary-error.js';
+import { tlsFailure } from '../../errors/tls-failure.js';
 
 export interface SchemaRegistryClientOptions {
   /** Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:18081/apis/ccompat/v7`. */
@@ -11,7 +12,8 @@ export interface SchemaRegistryClientOptions {
   ca?: string | Buffer | undefined;
   cert?: string | Buffer | undefined;
   key?: string | Buffer | undefined;
-  rejectUnauthorized?: boolean;
+  /** False: the chain is still verified, the host name in it is not compared. */
+  checkHostname?: boolean;
   timeoutMs?: number;
 }
 
@@ -54,7 +56,8 @@ export class SchemaRegistryClient {
           ...(options.ca ? { ca: options.ca } : {}),
           ...(options.cert ? { cert: options.cert } : {}),
           ...(options.key ? { key: options.key } : {}),
-          rejectUnauthorized: options.rejectUnauthorized ?? true,
+          rejectUnauthorized: true,
+          ...(options.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
         })
       : new http.Agent({ keepAlive: true });
     this.auth = options.username !== undefined ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` : null;
@@ -187,14 +190,20 @@ export class SchemaRegistryClient {
 
   private unreachable(err: Error & { code?: string }, what: string): TributaryError {
     // TLS verification failures do not get better by retrying.
-    const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.code ?? '');
+    const tls = tlsFailure(err, {
+      peer: `the schema registry at ${this.url}`,
+      ca: 'registry.tls.ca',
+      hostname: 'registry.tls.check_hostname = false',
+      clientCert: 'registry.tls.cert and registry.tls.key',
+      enabled: 'an https:// registry.url',
+      doing: what,
+    });
+    if (tls) return tls;
     return new TributaryError(`cannot reach the schema registry at ${this.url} to ${what}: ${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}`, {
-      code: tls ? 'REGISTRY_REQUEST' : 'REGISTRY_UNAVAILABLE',
-      retriable: !tls,
+      code: 'REGISTRY_UNAVAILABLE',
+      retriable: true,
       cause: err,
-      fix: tls
-        ? 'set registry.ca_file to the CA that signed the registry certificate (or registry.reject_unauthorized = false for a test setup)'
-        : 'start the schema registry or correct registry.url; an outage is retried for registry.retry_max_ms',
+      fix: 'start the schema registry or correct registry.url; an outage is retried for registry.retry_max_ms',
     });
   }
 

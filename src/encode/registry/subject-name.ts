@@ -28,6 +28,8 @@ export function recordFullName(schema: Record<string, unknown>): string {
  * `<topic>-key`/`-value`, `<topic>-<full name>`, or (record strategy, where subjects
  * name no topic) a Key or Envelope record in the pipeline's namespace.
  */
+const SCHEMA_CHANGE_RECORDS = new Set(['io.tributary.SchemaChangeKey', 'io.tributary.SchemaChangeValue']);
+
 export function isPipelineSubject(strategy: SubjectStrategy, subject: string, topics: ReadonlySet<string>, namespaceBase: string): boolean {
   switch (strategy) {
     case 'topic': {
@@ -35,9 +37,10 @@ export function isPipelineSubject(strategy: SubjectStrategy, subject: string, to
       return m !== null && topics.has(m[1]!);
     }
     case 'topic_record':
-      for (const t of topics) if (subject.startsWith(`${t}-`) && /\.(Key|Envelope)$/.test(subject)) return true;
+      for (const t of topics) if (subject.startsWith(`${t}-`) && /\.(Key|Envelope|SchemaChangeKey|SchemaChangeValue)$/.test(subject)) return true;
       return false;
     case 'record':
-      return subject.startsWith(`${namespaceBase}.`) && /\.(Key|Envelope)$/.test(subject);
+      // The schema-change records have fixed names, shared by every pipeline.
+      return (subject.startsWith(`${namespaceBase}.`) && /\.(Key|Envelope)$/.test(subject)) || SCHEMA_CHANGE_RECORDS.has(subject);
   }
 }

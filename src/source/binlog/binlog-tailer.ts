@@ -9,6 +9,7 @@ import { mysqlError } from '../mysql-error.js';
 import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 import type { MysqlEndpoint } from './server-check.js';
 import { TransactionAssembler, type RowsEventLike, type StreamObserver, type TableResolver } from './transaction-assembler.js';
+import { PayloadEventReader, type PayloadCursor } from './payload-event-reader.js';
 
 export interface BinlogTailerOptions {
   endpoint: MysqlEndpoint;
@@ -18,6 +19,14 @@ export interface BinlogTailerOptions {
   sourceServerId: number;
   /** Where to start: the checkpoint's position, or the first start's. */
   from: Position;
+  /**
+   * Whether the server's positions are GTID sets (ServerInfo.gtid). Without, the stream is
+   * opened and resumed by file and offset even from a checkpoint that has a GTID set (one
+   * taken before gtid_mode was switched down), and positions carry no GTID set: one
+   * tracked while anonymous transactions exist would not name them, so a later resume by
+   * it (after a switch up to ON) would send them again.
+   */
+  byGtid: boolean;
   filter: TableFilter;
   tables: TableResolver;
   /** Connection options the row decoding relies on (e.g. dateStrings). */
@@ -39,6 +48,8 @@ export interface BinlogTailerOptions {
 }
 
 const EVENTS = ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'gtid'];
+/** MySQL's compressed transactions (binlog_transaction_compression=ON): their inner events are EVENTS too. */
+const PAYLOAD = 'transactionpayload';
 const OUTAGE = 'binlog connection';
 
 /**
@@ -51,6 +62,11 @@ const OUTAGE = 'binlog connection';
  * to `retryMaxMs`, at the position after the last commit it handed on. A transaction cut
  * off midway is read again from its start, and the assembler skips the events of it that
  * were handed on already, so nothing repeats.
+ *
+ * A compressed transaction arrives as one event; its inner events go through the same
+ * assembler one at a time, and stop while the tailer is paused, so a transaction larger
+ * than the pipeline's bound streams in pieces like an uncompressed one. Events that
+ * arrive meanwhile wait behind it in `queue`, each with the position it was read at.
  */
 export class BinlogTailer {
   private readonly options: BinlogTailerOptions;
@@ -61,6 +77,10 @@ export class BinlogTailer {
   private started: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private paused = false;
+  /** Events not handed on yet, in order: a compressed transaction's rest, and whatever came after it. */
+  private readonly queue: PayloadCursor[] = [];
+  private draining = false;
+  private drainScheduled = false;
 
   constructor(options: BinlogTailerOptions) {
     this.options = options;
@@ -78,13 +98,14 @@ export class BinlogTailer {
       info: (message) => options.logger.info(message),
       schemaChanges: options.schemaChanges ?? false,
     });
+    options.observer?.attach?.(options.from.gtid, (events, progress) => this.assembler.inject(events, progress));
   }
 
   /** Connects and starts streaming; resolves once the server streams. Safe to call twice. */
   start(signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
     this.started ??= this.connect(this.options.from).then(() => {
-      this.options.logger.info('streaming the binlog', { from: describe(this.options.from) });
+      this.options.logger.info('streaming the binlog', { from: describe(this.options.from, this.options.byGtid) });
     });
     return this.started;
   }
@@ -99,12 +120,24 @@ export class BinlogTailer {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.zongji) connectionOf(this.zongji)?.resume();
+    // The socket stays paused until what waits in the queue is handed on; drained on a
+    // later turn, so a batch handed on never re-enters the caller of resume().
+    if (this.queue.length === 0) {
+      if (this.zongji) connectionOf(this.zongji)?.resume();
+    } else if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain();
+        if (!this.paused && this.queue.length === 0 && this.zongji) connectionOf(this.zongji)?.resume();
+      });
+    }
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopping.abort();
+      this.queue.length = 0;
       const z = this.zongji;
       this.zongji = null;
       if (z) await stop(z);
@@ -118,11 +151,15 @@ export class BinlogTailer {
    * (a rotate to the start file) is the proof that it did. Until then an error, such as a
    * purged position, rejects, so the caller can react to it.
    */
-  private connect(from: Position): Promise<void> {
+  private async connect(from: Position): Promise<void> {
     const { endpoint } = this.options;
     const where = `${endpoint.host}:${endpoint.port}`;
-    const zongji = new ZongJi({ ...mysqlConnectionOptions(endpoint), ...this.options.rowOptions });
+    const options = await mysqlConnectionOptions(endpoint);
+    // Closed while the options were made (a "preferred" TLS probe): open nothing.
+    if (this.closing) return;
+    const zongji = new ZongJi({ ...options, ...this.options.rowOptions });
     this.zongji = zongji;
+    const payloads = PayloadEventReader.supported ? new PayloadEventReader(zongji, EVENTS, this.options.byGtid) : null;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       zongji.on('error', (err: unknown) => {
@@ -144,24 +181,57 @@ export class BinlogTailer {
           resolve();
         }
         try {
-          this.assembler.accept(event, () => positionOf(zongji));
+          if (payloads && event.getEventName() === PAYLOAD) {
+            this.queue.push(payloads.open(event));
+            this.drain();
+          } else if (this.queue.length === 0) {
+            this.assembler.accept(event, () => positionOf(zongji, this.options.byGtid));
+          } else {
+            this.queue.push(single(event, positionOf(zongji, this.options.byGtid)));
+          }
         } catch (err) {
-          this.options.onError(
-            err instanceof TributaryError ? err : new TributaryError(`binlog event could not be read: ${String(err)}`, { code: 'BINLOG_STREAM', cause: err }),
-          );
-          void this.close();
+          this.failed(err);
         }
       });
-      const start: Record<string, unknown> = { serverId: this.options.serverId, includeEvents: EVENTS };
-      if (from.gtid) start.gtidSet = from.gtid;
+      const start: Record<string, unknown> = { serverId: this.options.serverId, includeEvents: payloads ? [...EVENTS, PAYLOAD] : EVENTS };
+      if (from.gtid && this.options.byGtid) start.gtidSet = from.gtid;
       else Object.assign(start, { filename: from.file, position: from.pos });
       zongji.start(start);
     });
   }
 
+  /** Hands on queued events until the queue is empty or the tailer is paused; no await per event. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const queue = this.queue;
+    try {
+      while (!this.paused && queue.length > 0) {
+        const head = queue[0]!;
+        const event = head.next();
+        if (event === null) queue.shift();
+        else this.assembler.accept(event, head.position);
+      }
+    } catch (err) {
+      this.failed(err);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private failed(err: unknown): void {
+    this.queue.length = 0;
+    this.options.onError(
+      err instanceof TributaryError ? err : new TributaryError(`binlog event could not be read: ${String(err)}`, { code: 'BINLOG_STREAM', cause: err }),
+    );
+    void this.close();
+  }
+
   /** The connection broke mid-stream: reopen it after the last commit handed on, or give up. */
   private lost(zongji: ZongJi, error: TributaryError): void {
     this.zongji = null;
+    // What waits was read on the lost connection: the new one reads it again from the last commit.
+    this.queue.length = 0;
     void stop(zongji);
     if (!error.retriable) {
       this.options.onError(error);
@@ -175,7 +245,7 @@ export class BinlogTailer {
       .then(
         () => {
           if (this.closing) return;
-          logger.info('streaming the binlog again', { from: describe(this.resumeFrom) });
+          logger.info('streaming the binlog again', { from: describe(this.resumeFrom, this.options.byGtid) });
         },
         (err: unknown) => {
           if (this.closing) return;
@@ -212,16 +282,26 @@ function stop(z: ZongJi): Promise<void> {
   });
 }
 
+/** An event that arrived while a compressed transaction was still being handed on, with the position read at its arrival. */
+function single(event: RowsEventLike, at: Position): PayloadCursor {
+  let taken = false;
+  return {
+    next: () => (taken ? null : ((taken = true), event)),
+    position: () => at,
+  };
+}
+
 /** The resume point zongji tracks; only meaningful at a commit marker. */
-function positionOf(zongji: ZongJi): Position {
+function positionOf(zongji: ZongJi, byGtid: boolean): Position {
   const z = zongji as unknown as { gtidSet?: string; options: { filename?: string; position?: number } };
-  return { gtid: z.gtidSet ?? null, file: z.options.filename ?? '', pos: z.options.position ?? 0 };
+  return { gtid: (byGtid && z.gtidSet) || null, file: z.options.filename ?? '', pos: z.options.position ?? 0 };
 }
 
 function connectionOf(z: ZongJi): { pause(): void; resume(): void } | null {
   return (z as unknown as { connection?: { pause(): void; resume(): void } | null }).connection ?? null;
 }
 
-function describe(p: Position): string {
-  return p.gtid ? `gtid ${p.gtid}` : `${p.file}:${p.pos}`;
+function describe(p: Position, byGtid: boolean): string {
+  if (p.gtid && byGtid) return `gtid ${p.gtid}`;
+  return p.gtid ? `${p.file}:${p.pos} (the position's GTID set is not used: the server's transactions may lack GTIDs)` : `${p.file}:${p.pos}`;
 }

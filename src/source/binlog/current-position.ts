@@ -18,7 +18,7 @@ export async function readCurrentPosition(endpoint: MysqlEndpoint, server: Pick<
   const where = `${endpoint.host}:${endpoint.port}`;
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection(mysqlConnectionOptions(endpoint));
+    conn = await mysql.createConnection(await mysqlConnectionOptions(endpoint));
   } catch (err) {
     throw mysqlError(err, 'read the current binlog position', where);
   }

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { TributaryError } from '../../errors/tributary-error.js';
 import { mysqlError } from '../mysql-error.js';
-import { mysqlConnectionOptions } from '../mysql-connection-options.js';
+import { mysqlConnectionOptions, type MysqlTls } from '../mysql-connection-options.js';
 
 export interface MysqlEndpoint {
   host: string;
@@ -9,6 +9,8 @@ export interface MysqlEndpoint {
   user: string;
   password: string;
   connectTimeout?: number;
+  /** `[source.tls]`; none means plain text. */
+  tls?: MysqlTls;
 }
 
 export interface ServerInfo {
@@ -17,6 +19,10 @@ export interface ServerInfo {
   serverId: number;
   /** Whether positions can be GTIDs: always on MariaDB, gtid_mode=ON on MySQL. */
   gtid: boolean;
+  /** Which kind of position the pipeline uses here, and why (logged once at start). */
+  positions: string;
+  /** read_only (or MySQL's super_read_only) is on: a replica, most likely; nothing may be written to it. */
+  readOnly: boolean;
 }
 
 interface Setting {
@@ -42,13 +48,13 @@ export async function checkServer(endpoint: MysqlEndpoint): Promise<ServerInfo> 
   const where = `${endpoint.host}:${endpoint.port}`;
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection(mysqlConnectionOptions(endpoint));
+    conn = await mysql.createConnection(await mysqlConnectionOptions(endpoint));
   } catch (err) {
     throw mysqlError(err, 'check the server settings', where);
   }
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
-      'SELECT @@version AS version, @@server_id AS server_id, @@log_bin AS log_bin, @@binlog_format AS binlog_format, @@binlog_row_image AS binlog_row_image',
+      'SELECT @@version AS version, @@server_id AS server_id, @@log_bin AS log_bin, @@binlog_format AS binlog_format, @@binlog_row_image AS binlog_row_image, @@read_only AS read_only',
     );
     const row = rows[0]!;
     const version = String(row.version);
@@ -67,16 +73,49 @@ export async function checkServer(endpoint: MysqlEndpoint): Promise<ServerInfo> 
         fix: wrong.map((s) => s.fix).join('; '),
       });
     }
-    let gtid = flavor === 'mariadb';
-    if (flavor === 'mysql') gtid = (await variable(conn, 'gtid_mode')).toUpperCase() === 'ON';
+    // Session-settable, so only the global default can be checked here; a session that sets
+    // it still stops the stream at its first partial update (BINLOG_UNSUPPORTED_EVENT).
+    const rowValueOptions = (await variable(conn, 'binlog_row_value_options')).toUpperCase();
+    if (rowValueOptions.includes('PARTIAL_JSON')) {
+      throw new TributaryError(
+        `MySQL at ${where} has binlog_row_value_options = PARTIAL_JSON: an UPDATE of a JSON column by JSON_SET/JSON_REPLACE/JSON_REMOVE is then logged as a diff, without the after-image Tributary must publish`,
+        { code: 'MYSQL_SERVER_SETTING', fix: PARTIAL_JSON_FIX },
+      );
+    }
+    const gtidMode = flavor === 'mysql' ? (await variable(conn, 'gtid_mode')).toUpperCase() : '';
+    const gtid = flavor === 'mariadb' || gtidMode === 'ON';
     await conn.query('SHOW BINARY LOGS').catch((err: unknown) => {
       throw mysqlError(err, 'list the binary logs (SHOW BINARY LOGS)', where);
     });
-    return { flavor, version, serverId: Number(row.server_id), gtid };
+    const readOnly = Number(row.read_only) === 1 || (flavor === 'mysql' && (await variable(conn, 'super_read_only')).toUpperCase() === 'ON');
+    return { flavor, version, serverId: Number(row.server_id), gtid, positions: positionsReason(flavor, gtidMode), readOnly };
   } catch (err) {
     throw err instanceof TributaryError ? err : mysqlError(err, 'check the server settings', where);
   } finally {
     await conn.end().catch(() => undefined);
+  }
+}
+
+export const PARTIAL_JSON_FIX =
+  "SET GLOBAL binlog_row_value_options = '' and binlog_row_value_options = '' in [mysqld], and make sure no session sets it to PARTIAL_JSON (sessions started before keep their value)";
+
+/**
+ * Only gtid_mode=ON guarantees every transaction a GTID. In the permissive modes a
+ * transaction may be anonymous (written with gtid_next=ANONYMOUS, or replicated from a
+ * source without GTIDs): a GTID set cannot name it, so resuming by one could skip or
+ * repeat it. File and offset address every transaction in every mode.
+ */
+function positionsReason(flavor: 'mariadb' | 'mysql', gtidMode: string): string {
+  if (flavor === 'mariadb') return 'positions are GTID positions (MariaDB gives every transaction a GTID), with file and offset beside them';
+  switch (gtidMode) {
+    case 'ON':
+      return 'gtid_mode=ON: positions are GTID sets, since every transaction has a GTID (file and offset are kept beside them)';
+    case 'ON_PERMISSIVE':
+      return 'gtid_mode=ON_PERMISSIVE: positions are file and offset, since replicated transactions may lack GTIDs';
+    case 'OFF_PERMISSIVE':
+      return 'gtid_mode=OFF_PERMISSIVE: positions are file and offset, since transactions may lack GTIDs';
+    default:
+      return `gtid_mode=${gtidMode || 'OFF'}: positions are file and offset, since transactions have no GTIDs`;
   }
 }
 

@@ -117,7 +117,7 @@ export function serverOwnIdError(server: ServerInfo, where: string): TributaryEr
 
 async function connect(endpoint: MysqlEndpoint, where: string): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection(mysqlConnectionOptions(endpoint));
+    return await mysql.createConnection(await mysqlConnectionOptions(endpoint));
   } catch (err) {
     throw mysqlError(err, 'check that the server_id is free', where);
   }

@@ -5,6 +5,9 @@ import type { TableSchema } from '../../model/table-schema.js';
 import type { TableFilter } from '../../route/table-filter.js';
 import { parseDdlStatement, type DdlStatement, type TableName } from './ddl-statement.js';
 import { schemaChangeOf } from './schema-change-statement.js';
+import type { StreamInject, StreamObserver } from './stream-observer.js';
+
+export type { StreamInject, StreamObserver };
 
 /** A table's schema version and the decoder for its rows, as of one rows event. */
 export interface TableDecoding {
@@ -40,29 +43,11 @@ export interface RowsEventLike {
   tableName?: string;
 }
 
+/** QUERY events that do not end the transaction they are in. */
+const INSIDE_TRANSACTION = /^(SAVEPOINT|ROLLBACK\s+TO|RELEASE\s+SAVEPOINT|XA\s)/i;
+
 /** Tributary's own schema on the source: watermarks and signals travel through the binlog. */
 export const CONTROL_SCHEMA = '_tributary';
-
-/**
- * Sees the stream as it is assembled, in order: the snapshot uses it to watch the tables
- * whose chunks are in flight, to find its watermarks, and to inject chunk rows at the
- * exact point of the stream where they are current.
- */
-export interface StreamObserver {
-  /** Whether rows of this table are being watched; asked once per rows event. */
-  watches(db: string, table: string): boolean;
-  /** A changed row image of a watched table (both images of an update). */
-  changed(db: string, table: string, row: Row): void;
-  /** A row written to a table of the control schema; `emit` injects a batch right here. */
-  control(table: string, row: Row, emit: (events: ChangeEvent[], progress?: SnapshotProgress) => void): void;
-  /**
-   * At this point of the stream the rows of published tables `ended` all went (TRUNCATE;
-   * with `gone`, DROP or RENAME away), and published tables `appeared` under a new name
-   * (RENAME), to be snapshotted. Returns the snapshot progress to checkpoint with this
-   * point when it changed.
-   */
-  tablesChanged(ended: readonly string[], gone: boolean, appeared: readonly string[]): SnapshotProgress | undefined;
-}
 
 export interface TransactionAssemblerOptions {
   tables: TableResolver;
@@ -99,10 +84,39 @@ export class TransactionAssembler {
   /** Where the current transaction starts, for `source.file`/`source.pos`. */
   private txnStart: Position | null = null;
   private serverId: number;
+  /** Where the last transaction ended, for injected events between transactions. */
+  private lastCommit: Position | null = null;
+  private readonly injectFn: StreamInject = (events, progress) => this.inject(events, progress);
+  /** The header timestamp of the newest event accepted, for SourceBatch.sourceTs. */
+  private eventTs = 0;
 
   constructor(options: TransactionAssemblerOptions) {
     this.options = options;
     this.serverId = options.serverId ?? 0;
+  }
+
+  /**
+   * Hands on injected events (a snapshot chunk's rows) at this point of the stream: after
+   * every event handed on so far, before the next. Their source block says where that is.
+   */
+  inject(events: ChangeEvent[], progress?: SnapshotProgress): void {
+    const at = this.txnStart ?? this.lastCommit;
+    for (let i = 0; i < events.length; i++) {
+      const source = events[i]!.source;
+      source.server_id = this.serverId;
+      if (at) {
+        source.file = at.file;
+        source.pos = at.pos;
+      }
+    }
+    this.flush(null);
+    this.emit(progress ? { events, commit: null, progress } : { events, commit: null });
+  }
+
+  /** The stream's observer sees a transaction end (its commit marker or its DDL statement). */
+  private ended(gtid: string | null, at: Position): void {
+    this.lastCommit = at;
+    this.options.observer?.committed?.(gtid, this.injectFn);
   }
 
   /**
@@ -131,6 +145,7 @@ export class TransactionAssembler {
 
   /** Takes one event; `position` reads the resume point at this event (cheap, only called at boundaries). */
   accept(event: RowsEventLike, position: () => Position): void {
+    if (event.timestamp > this.eventTs) this.eventTs = event.timestamp;
     switch (event.getEventName()) {
       case 'tablemap':
         if (event.schemaName !== undefined && this.follows(event.schemaName, event.tableName ?? '')) {
@@ -157,7 +172,15 @@ export class TransactionAssembler {
         const q = (event.query ?? '').trim();
         const upper = q.length <= 6 ? q.toUpperCase() : '';
         if (upper === 'COMMIT') this.commit(position());
-        else if (upper !== 'BEGIN') this.ddl(event, q, position);
+        else if (upper !== 'BEGIN') {
+          const gtid = event.gtid ?? this.gtid;
+          this.ddl(event, q, position);
+          // Otherwise a DDL statement: a transaction of its own, whatever it did to published tables.
+          if (INSIDE_TRANSACTION.test(q)) return;
+          this.gtid = null;
+          this.txnStart = null;
+          if (this.options.observer?.committed) this.ended(gtid, position());
+        }
         return;
       }
       default:
@@ -174,14 +197,17 @@ export class TransactionAssembler {
     this.tableOrder.clear();
     this.txnStart = at;
     if (this.resumeTxn && this.resumeTxn.key !== this.txnKey()) this.resumeTxn = null;
+    this.options.observer?.began?.(this.gtid);
   }
 
   private commit(at: Position): void {
+    const gtid = this.gtid;
     this.flush(at);
     this.gtid = null;
     this.txnStart = null;
     this.emittedInTxn = 0;
     this.resumeTxn = null;
+    this.ended(gtid, at);
   }
 
   private rows(event: RowsEventLike, op: 'c' | 'u' | 'd', position: () => Position): void {
@@ -243,23 +269,9 @@ export class TransactionAssembler {
   private controlRows(event: RowsEventLike, table: string, op: 'c' | 'u' | 'd', observer: StreamObserver): void {
     if (op === 'd' || !event.rows) return;
     const decoding = this.options.tables.resolve(CONTROL_SCHEMA, table);
-    const emit = (events: ChangeEvent[], progress?: SnapshotProgress): void => {
-      // Injected rows are current as of this point of the stream: say where it is.
-      const at = this.txnStart;
-      for (let i = 0; i < events.length; i++) {
-        const source = events[i]!.source;
-        source.server_id = this.serverId;
-        if (at) {
-          source.file = at.file;
-          source.pos = at.pos;
-        }
-      }
-      this.flush(null);
-      this.options.emit(progress ? { events, commit: null, progress } : { events, commit: null });
-    };
     for (const raw of event.rows) {
       const image = op === 'u' ? (raw as { after: Record<string, unknown> }).after : (raw as Record<string, unknown>);
-      observer.control(table, decoding.decode(image), emit);
+      observer.control(table, decoding.decode(image), this.injectFn);
     }
   }
 
@@ -303,7 +315,7 @@ export class TransactionAssembler {
     this.batch = [];
     const batch: SourceBatch = progress ? { events, commit: at, progress } : { events, commit: at };
     if (change) batch.schemaChanges = [change];
-    this.options.emit(batch);
+    this.emit(batch);
     this.gtid = null;
     this.txnStart = null;
   }
@@ -328,7 +340,12 @@ export class TransactionAssembler {
     const events = this.batch;
     this.batch = [];
     if (commit === null) this.emittedInTxn += events.length;
-    this.options.emit({ events, commit });
+    this.emit({ events, commit });
+  }
+
+  private emit(batch: SourceBatch): void {
+    if (this.eventTs > 0) batch.sourceTs = this.eventTs;
+    this.options.emit(batch);
   }
 }
 

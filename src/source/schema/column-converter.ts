@@ -3,6 +3,9 @@ import { charsetDecoder, latin1FromIso88591 } from './charset-decoder.js';
 import type { ColumnType } from './column-type.js';
 import { decimalBytes, twosComplementBytes } from './decimal-bytes.js';
 import { parseDateDays, parseDateTimeMicros, parseTimeMicros } from './temporal-micros.js';
+import { mysqlJsonText } from './mysql-json-text.js';
+import { parseZonedTimestamp } from './zoned-timestamp.js';
+import { geometryValue, pointValue } from './geometry-value.js';
 
 /** Receives a human-readable warning; injected so the caller decides where it goes. */
 export type Warn = (message: string) => void;
@@ -106,10 +109,12 @@ export function columnConverter(t: ColumnType, ctx: ConverterContext): ColumnCon
       // The server sends BIT(n) big-endian; Debezium publishes it little-endian (the byte
       // order of Java's BitSet.toByteArray), and its consumers read it so. A copy, reversed.
       return (v) => (v instanceof Uint8Array ? Buffer.from(v).reverse() : fail(v));
+    case 'json':
+      // Text from a snapshot SELECT; the binary document from the binlog (TableSchemaCache).
+      return (v) => (typeof v === 'string' ? v : v instanceof Uint8Array ? mysqlJsonText(v) : fail(v, OPTIONS_FIX));
     case 'text':
     case 'enum':
-    case 'set':
-    case 'json': {
+    case 'set': {
       const decode = charsetDecoder(t.charset);
       const repair = t.family === 'text' && t.charset === 'latin1';
       return (v) => {
@@ -120,17 +125,23 @@ export function columnConverter(t: ColumnType, ctx: ConverterContext): ColumnCon
     }
     case 'binary':
       return (v) => (v instanceof Uint8Array ? asBuffer(v) : fail(v));
-    case 'geometry':
-      // MySQL's internal geometry value is a 4-byte little-endian SRID followed by WKB.
-      return (v) =>
-        v instanceof Uint8Array && v.length >= 5
-          ? asBuffer(v).subarray(4)
+    case 'geometry': {
+      // MySQL's internal geometry value, a 4-byte little-endian SRID followed by WKB.
+      const split = t.dataType === 'point' ? pointValue : geometryValue;
+      const unsplit = (v: unknown): never =>
+        v instanceof Uint8Array
+          ? fail(v, 'report this value with the column definition: it is no SRID + WKB (of one 2D point, in a POINT column)')
           : fail(v, 'pass every tablemap event to TableSchemaCache.fromTableMap as it arrives, before its rows are read');
+      return (v) => (v instanceof Uint8Array ? split(asBuffer(v)) : null) ?? unsplit(v);
+    }
     case 'date':
       return parsing(parseDateDays);
     case 'datetime':
-    case 'timestamp':
       return parsing(parseDateTimeMicros);
+    case 'timestamp': {
+      const fsp = t.fsp;
+      return parsing((text) => parseZonedTimestamp(text, fsp));
+    }
     case 'time':
       return parsing(parseTimeMicros);
     case 'year':

@@ -1,4 +1,5 @@
 import type { AvroType, ColumnSpec } from '../../model/table-schema.js';
+import { geometryAvroType } from './geometry-value.js';
 
 /**
  * How a column's values are represented, independent of where the column was described
@@ -124,8 +125,9 @@ export function avroTypeOf(t: ColumnType): AvroType {
     case 'json':
       return semantic('string', 'io.debezium.data.Json');
     case 'binary':
-    case 'geometry':
       return 'bytes';
+    case 'geometry':
+      return geometryAvroType(t.dataType);
     case 'date':
       // Connect's AvroData turns `logicalType: date` into Connect's Date and then rejects any
       // other `connect.name` ("Mismatched names"), so Debezium's own io.debezium.time.Date
@@ -133,9 +135,12 @@ export function avroTypeOf(t: ColumnType): AvroType {
       // time.precision.mode=connect) is the same int of days and keeps it.
       return { type: 'int', logicalType: 'date', 'connect.version': 1, 'connect.name': 'org.apache.kafka.connect.data.Date' };
     case 'datetime':
-    case 'timestamp':
       // AvroData leaves `timestamp-micros` alone, so it can carry Debezium's MicroTimestamp.
       return { type: 'long', logicalType: 'timestamp-micros', 'connect.version': 1, 'connect.name': 'io.debezium.time.MicroTimestamp' };
+    case 'timestamp':
+      // An instant, published as Debezium does: ISO-8601 UTC text. Debezium's consumers (its
+      // JDBC sink above all) dispatch on this name and would take a long for a local date-time.
+      return semantic('string', 'io.debezium.time.ZonedTimestamp');
     case 'time':
       // A duration (-838:59:59 to 838:59:59), not a time of day: `time-micros` readers
       // (Java, fastavro, Python avro) reject values outside 0..24 h and lose the record.
@@ -149,8 +154,8 @@ export function avroTypeOf(t: ColumnType): AvroType {
 /**
  * DATE, DATETIME and TIMESTAMP columns are always published as nullable, whatever their
  * NOT NULL: MySQL stores zero and partial dates ('0000-00-00', '2020-00-15') in them
- * whenever sql_mode allows, and Avro's date/timestamp types cannot hold those, so they
- * become null. Deciding this per column type (not per value seen) keeps the Avro schema
+ * whenever sql_mode allows, and neither Avro's date/timestamp types nor an ISO instant can
+ * hold those, so they become null (Debezium does the same for TIMESTAMP). Deciding this per column type (not per value seen) keeps the Avro schema
  * stable: it does not change the first time a zero date shows up, and the snapshot and
  * binlog paths agree without having seen any data.
  */

@@ -3,6 +3,7 @@ import type { TableDefinition } from '../../model/schema-change.js';
 import type { MysqlEndpoint } from '../binlog/server-check.js';
 import { mysqlConnectionOptions } from '../mysql-connection-options.js';
 import { mysqlError } from '../mysql-error.js';
+import type { ColumnPolicy } from '../../route/column-policy.js';
 
 const COLUMNS_QUERY =
   'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable FROM information_schema.COLUMNS ' +
@@ -19,17 +20,24 @@ const KEY_QUERY =
 export class TableDefinitionReader {
   private pool: mysql.Pool | null = null;
 
-  constructor(private readonly endpoint: MysqlEndpoint) {}
+  /** `columns` leaves out of the definitions the columns [[columns]] does not publish. */
+  constructor(
+    private readonly endpoint: MysqlEndpoint,
+    private readonly columns: ColumnPolicy | null = null,
+  ) {}
 
   /** Null when the table does not exist (any more). Errors come through mysqlError (retriable decided there). */
   async read(db: string, table: string): Promise<TableDefinition | null> {
-    this.pool ??= mysql.createPool({ ...mysqlConnectionOptions(this.endpoint), connectionLimit: 1 });
+    this.pool ??= mysql.createPool({ ...(await mysqlConnectionOptions(this.endpoint)), connectionLimit: 1 });
     try {
       const [columns] = await this.pool.query<mysql.RowDataPacket[]>(COLUMNS_QUERY, [db, table]);
       if (columns.length === 0) return null;
       const [key] = await this.pool.query<mysql.RowDataPacket[]>(KEY_QUERY, [db, table]);
+      const rules = this.columns?.forTable(db, table) ?? null;
       return {
-        columns: columns.map((c) => ({ name: String(c['name']), type: String(c['type']), nullable: c['nullable'] === 'YES' })),
+        columns: columns
+          .map((c) => ({ name: String(c['name']), type: String(c['type']), nullable: c['nullable'] === 'YES' }))
+          .filter((c) => rules === null || rules.publishes(c.name)),
         primaryKey: key.map((k) => String(k['name'])),
       };
     } catch (err) {

@@ -4,6 +4,7 @@ import type { ColumnSpec, TableSchema } from '../../model/table-schema.js';
 import { columnTypeFromBinlog, MysqlTypeCode } from './binlog-column-type.js';
 import type { Warn } from './column-converter.js';
 import { columnSpecOf, type ColumnType } from './column-type.js';
+import type { ColumnPolicy } from '../../route/column-policy.js';
 import { RowDecoder } from './row-decoder.js';
 import { tableMapNullBitmap, tableMapNullability } from './table-map-nullability.js';
 
@@ -21,6 +22,8 @@ interface Version {
   primaryKey: number[];
   geometryColumns: number[];
   latin1Columns: number[];
+  /** MySQL JSON columns, read as BLOB so the binary document reaches the converter. */
+  jsonColumns: number[];
 }
 
 function effectiveCode(event: TableMapEvent, i: number): number {
@@ -71,7 +74,11 @@ export class TableSchemaCache {
   private readonly decoders = new WeakMap<TableSchema, RowDecoder>();
 
   /** `warn` receives data warnings such as zero dates turned into null (once per column). */
-  constructor(private readonly warn: Warn) {}
+  /** `columns` drops and masks columns ([[columns]]); the schemas returned are the published ones. */
+  constructor(
+    private readonly warn: Warn,
+    private readonly columns: ColumnPolicy | null = null,
+  ) {}
 
   fromTableMap(event: TableMapEvent): TableSchema {
     const db = event.schemaName;
@@ -106,6 +113,16 @@ export class TableSchemaCache {
     for (const i of version.geometryColumns) {
       const column = columns[i];
       if (column) column.type = MysqlTypeCode.BLOB;
+    }
+    // zongji prints binary JSON its own way (doubles as JavaScript does, a DECIMAL inside
+    // JSON as a string); JSON and BLOB share their row encoding too, so these columns reach
+    // the converter as the binary document, which mysqlJsonText prints as MySQL does.
+    for (const i of version.jsonColumns) {
+      const column = columns[i];
+      if (column) {
+        column.type = MysqlTypeCode.BLOB;
+        column.charset = null;
+      }
     }
     // zongji decodes latin1 as iconv's cp1252, which turns the five bytes cp1252 leaves
     // undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) into U+FFFD. Decoded byte for byte instead,
@@ -148,6 +165,7 @@ export class TableSchemaCache {
     const columns: ColumnSpec[] = [];
     const geometryColumns: number[] = [];
     const latin1Columns: number[] = [];
+    const jsonColumns: number[] = [];
     for (let i = 0; i < event.columnCount; i++) {
       const code = effectiveCode(event, i);
       const schema = entry.columnSchemas[i] as ColumnSchema;
@@ -156,16 +174,18 @@ export class TableSchemaCache {
       types.push(type);
       columns.push(Object.freeze(columnSpecOf(schema.COLUMN_NAME, type, nullable[i] === true)));
       if (type.family === 'geometry') geometryColumns.push(i);
+      if (code === MysqlTypeCode.JSON) jsonColumns.push(i);
       if (type.family === 'text' && type.charset === 'latin1') latin1Columns.push(i);
     }
     const primaryKey = [...(event.primaryKey ?? [])];
-    const schema: TableSchema = Object.freeze({
+    const described: TableSchema = Object.freeze({
       db,
       table,
       columns: Object.freeze(columns),
       primaryKey: Object.freeze(primaryKey.map((i) => columns[i]?.name ?? `#${i}`)),
     });
-    const decoder = new RowDecoder(schema, types, this.warn);
+    const decoder = new RowDecoder(described, types, this.warn, this.columns?.forTable(db, table) ?? null);
+    const schema = decoder.schema;
     this.decoders.set(schema, decoder);
     return {
       schema,
@@ -177,6 +197,7 @@ export class TableSchemaCache {
       primaryKey,
       geometryColumns,
       latin1Columns,
+      jsonColumns,
     };
   }
 }

@@ -6,6 +6,8 @@
  */
 
 const MICROS_PER_SECOND = 1_000_000n;
+/** Seconds whose microseconds (plus a fraction below a second) stay below 2^53. */
+const SAFE_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1_000_000) - 1;
 const SECONDS_PER_DAY = 86_400;
 /** 10^(6-k): scales k fraction digits to microseconds. */
 const FRACTION_SCALE = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
@@ -83,6 +85,8 @@ export function parseDateTimeMicros(text: string): bigint | null {
   const micros = fractionMicros(kind, text, 19);
   if (days === null) return null;
   const seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+  // Within ±2^53 µs (years 1685 to 2255) the sum is exact as a Number: one BigInt instead of three.
+  if (seconds > -SAFE_SECONDS && seconds < SAFE_SECONDS) return BigInt(seconds * 1_000_000 + micros);
   return BigInt(seconds) * MICROS_PER_SECOND + BigInt(micros);
 }
 

@@ -41,7 +41,7 @@ function bindingOf(column: string, t: ColumnType): KeyBinding {
 /**
  * The statements that read one table in chunk-key order, built once per SnapshotTable.
  * Rows come back as arrays (rowsAsArray) in `columns` order followed by the cursor
- * expressions.
+ * expressions: the order RowDecoder.decodeValues reads.
  */
 export class ChunkQuery {
   /** SELECT of the first chunk: append the LIMIT. */
@@ -51,7 +51,6 @@ export class ChunkQuery {
   /** The whole table in one statement, unordered. */
   readonly all: string;
   readonly count: string;
-  private readonly names: readonly string[];
   /** Per chunk-key column: where its cursor value sits in a row array. */
   private readonly cursorIndex: readonly number[];
   private readonly asText: readonly boolean[];
@@ -59,14 +58,14 @@ export class ChunkQuery {
   private readonly paramSource: readonly number[];
 
   constructor(t: SnapshotTable) {
-    this.names = t.schema.columns.map((c) => c.name);
+    const names = t.schema.columns.map((c) => c.name);
     const from = `FROM ${quoteName(t.db)}.${quoteName(t.table)}`;
-    const selectList = this.names.map(quoteName);
+    const selectList = names.map(quoteName);
     const cursorIndex: number[] = [];
     const bindings = t.chunkKey.map((name, i) => {
       const binding = bindingOf(name, t.chunkKeyTypes[i] as ColumnType);
       if (binding.cursorExpr === null) {
-        cursorIndex.push(this.names.indexOf(name));
+        cursorIndex.push(names.indexOf(name));
       } else {
         cursorIndex.push(selectList.length);
         selectList.push(binding.cursorExpr);
@@ -103,7 +102,7 @@ export class ChunkQuery {
     const order = `ORDER BY ${keys.join(', ')}`;
     this.first = `${select} ${order}`;
     this.after = `${select} WHERE ${where} ${order}`;
-    this.all = `SELECT ${this.names.map(quoteName).join(', ')} ${from}`;
+    this.all = `SELECT ${names.map(quoteName).join(', ')} ${from}`;
     this.count = `SELECT COUNT(*) AS n ${from}`;
   }
 
@@ -114,14 +113,6 @@ export class ChunkQuery {
       return this.asText[i] && (typeof p === 'number' || typeof p === 'bigint') ? String(p) : p;
     });
     return this.paramSource.map((i) => values[i]);
-  }
-
-  /** A row array as the record RowDecoder reads. */
-  record(values: readonly unknown[]): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const names = this.names;
-    for (let i = 0; i < names.length; i++) out[names[i] as string] = values[i];
-    return out;
   }
 
   cursorOf(values: readonly unknown[]): KeyCursor {

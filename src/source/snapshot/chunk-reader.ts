@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import { TributaryError } from '../../errors/tributary-error.js';
 import type { Row } from '../../model/change-event.js';
 import type { ColumnSpec, TableSchema } from '../../model/table-schema.js';
+import type { ColumnPolicy } from '../../route/column-policy.js';
 import type { TableFilter } from '../../route/table-filter.js';
 import type { MysqlEndpoint } from '../binlog/server-check.js';
 import { mysqlError } from '../mysql-error.js';
@@ -25,6 +26,8 @@ export type { SnapshotTable } from './snapshot-table.js';
 export interface ChunkReaderOptions {
   /** Receives data warnings, such as zero dates published as null (once per column). */
   warn: (message: string) => void;
+  /** Drops and masks columns ([[columns]]), as the binlog path does. */
+  columns?: ColumnPolicy | null;
 }
 
 export interface Chunk {
@@ -126,18 +129,26 @@ export class ChunkReader {
       specs.push(Object.freeze(columnSpecOf(c.COLUMN_NAME, type, c.IS_NULLABLE === 'YES')));
     }
     const keys = keysOf(indexParts as IndexPart[], new Set(pri.map((r) => String(r.name))));
-    const schema: TableSchema = Object.freeze({
+    const described: TableSchema = Object.freeze({
       db,
       table,
       columns: Object.freeze(specs),
       primaryKey: Object.freeze(keys.primaryKey),
     });
     const typeOf = (name: string) => types[specs.findIndex((s) => s.name === name)] as ColumnType;
+    const decoder = new RowDecoder(described, types, this.options.warn, this.options.columns?.forTable(db, table) ?? null);
+    const dropped = keys.chunkKey.filter((k) => !decoder.schema.columns.some((c) => c.name === k));
+    if (dropped.length > 0) {
+      throw new TributaryError(`${db}.${table} is read in chunks by ${keys.chunkKey.join(', ')}, but [[columns]] excludes ${dropped.join(', ')}`, {
+        code: 'CONFIG_INVALID',
+        fix: `keep ${dropped.join(', ')} published (or hash it), or give the table a primary key`,
+      });
+    }
     return {
       db,
       table,
-      schema,
-      decoder: new RowDecoder(schema, types, this.options.warn),
+      schema: decoder.schema,
+      decoder,
       chunkKey: Object.freeze(keys.chunkKey),
       chunkKeyTypes: Object.freeze(keys.chunkKey.map(typeOf)),
       estimatedRows: Number(tableRow.estimate ?? 0),
@@ -179,7 +190,7 @@ export class ChunkReader {
     const rows: Row[] = new Array(values.length);
     const keys: string[] = new Array(values.length);
     for (let i = 0; i < values.length; i++) {
-      const row = t.decoder.decode(query.record(values[i] as unknown[]));
+      const row = t.decoder.decodeValues(values[i] as unknown[]);
       rows[i] = row;
       keys[i] = rowKey(row, t.chunkKey);
     }
@@ -206,8 +217,7 @@ export class ChunkReader {
       });
       return result as unknown as unknown[][];
     });
-    const query = this.queryOf(t);
-    return values.map((v) => t.decoder.decode(query.record(v)));
+    return values.map((v) => t.decoder.decodeValues(v));
   }
 
   /** Closes the connection; later calls fail. Safe to call more than once. */
@@ -256,7 +266,7 @@ export class ChunkReader {
 
   private async connect(): Promise<mysql.Connection> {
     const conn = await mysql.createConnection({
-      ...mysqlConnectionOptions(this.endpoint),
+      ...(await mysqlConnectionOptions(this.endpoint)),
       ...ZONGJI_ROW_OPTIONS,
       charset: 'UTF8MB4_GENERAL_CI',
       // One statement per table shape is enough; the server's prepared-statement budget is global.

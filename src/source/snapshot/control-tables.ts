@@ -3,6 +3,7 @@ import type { MysqlEndpoint } from '../binlog/server-check.js';
 import { mysqlError } from '../mysql-error.js';
 import { CONTROL_SCHEMA } from '../binlog/transaction-assembler.js';
 import { mysqlConnectionOptions } from '../mysql-connection-options.js';
+import type { WatermarkSource } from './watermark-source.js';
 
 export const WATERMARKS_TABLE = 'watermarks';
 export const SIGNALS_TABLE = 'signals';
@@ -14,7 +15,7 @@ export const SIGNALS_TABLE = 'signals';
  * - watermarks: one row per (pipeline, slot), overwritten per chunk, so it stays tiny.
  * - signals: requests such as an ad-hoc snapshot, one row each.
  */
-export class ControlTables {
+export class ControlTables implements WatermarkSource {
   private readonly endpoint: MysqlEndpoint;
   private conn: Promise<mysql.Connection> | null = null;
   private closed = false;
@@ -29,7 +30,7 @@ export class ControlTables {
 
   private connection(): Promise<mysql.Connection> {
     this.conn ??= (async () => {
-      const conn = await mysql.createConnection(mysqlConnectionOptions(this.endpoint));
+      const conn = await mysql.createConnection(await mysqlConnectionOptions(this.endpoint));
       await conn.query(`CREATE DATABASE IF NOT EXISTS \`${CONTROL_SCHEMA}\``);
       await conn.query(
         `CREATE TABLE IF NOT EXISTS \`${CONTROL_SCHEMA}\`.\`${WATERMARKS_TABLE}\` (
@@ -55,7 +56,7 @@ export class ControlTables {
   }
 
   /** Writes a low or high watermark; resolves once it is committed (so in the binlog). */
-  async watermark(pipeline: string, slot: number, chunk: string, kind: 'low' | 'high'): Promise<void> {
+  async mark(pipeline: string, slot: number, chunk: string, kind: 'low' | 'high'): Promise<void> {
     const conn = await this.connection();
     try {
       await conn.execute(

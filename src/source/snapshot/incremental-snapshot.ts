@@ -4,19 +4,29 @@ import type { ChangeEvent, Row, SnapshotMarker } from '../../model/change-event.
 import type { SnapshotProgress, TableProgress } from '../../model/snapshot-progress.js';
 import type { Logger } from '../../logger.js';
 import { TributaryError, asTributaryError } from '../../errors/tributary-error.js';
-import type { StreamObserver } from '../binlog/transaction-assembler.js';
+import type { StreamInject, StreamObserver } from '../binlog/transaction-assembler.js';
 import type { ChunkReader, KeyCursor, SnapshotTable } from './chunk-reader.js';
-import { SIGNALS_TABLE, WATERMARKS_TABLE, type ControlTables } from './control-tables.js';
+import { SIGNALS_TABLE, WATERMARKS_TABLE } from './control-tables.js';
 import { SnapshotWindow, type WindowChanges } from './snapshot-window.js';
+import { ChunkSizer } from './chunk-sizer.js';
+import type { WatermarkSource } from './watermark-source.js';
+import type { ChunkWindows } from './gtid-windows.js';
+import type { SignalChannel } from './signal-topic.js';
 import { formatReport, reportProgress } from './progress-report.js';
 import type { OutageLog } from '../../observe/outage-log.js';
 
 export interface IncrementalSnapshotOptions {
   pipeline: string;
   reader: ChunkReader;
-  control: ControlTables;
+  /** Makes the watermarks of this snapshot's chunks, given its windows (snapshot.watermarks). */
+  watermarks: (windows: ChunkWindows) => WatermarkSource;
+  /** Ad-hoc requests from outside the binlog (snapshot.signal_topic), read once the stream attaches. */
+  signals?: SignalChannel;
   logger: Logger;
+  /** Rows per chunk at most (snapshot.chunk_size). */
   chunkSize: number;
+  /** Bytes of row data per chunk at most, as ChunkSizer estimates them (snapshot.chunk_max_bytes). */
+  chunkMaxBytes: number;
   /** Tables snapshotted at once; also the bound on chunks held in memory. */
   parallelism: number;
   maxUnkeyedRows: number;
@@ -55,7 +65,10 @@ export class IncrementalSnapshot implements StreamObserver {
   private readonly queue: PQueue;
   private readonly free: number[];
   private readonly window = new SnapshotWindow();
+  private readonly watermarks: WatermarkSource;
   private progress: SnapshotProgress;
+  /** Adds a batch to the stream where it stands (set when the stream attaches). */
+  private inject: StreamInject | null = null;
   private chunkSeq = 0;
   private closed = false;
   private readonly scheduled = new Set<string>();
@@ -70,6 +83,7 @@ export class IncrementalSnapshot implements StreamObserver {
     this.queue = new PQueue({ concurrency: options.parallelism });
     this.free = Array.from({ length: options.parallelism }, (_, i) => i);
     this.progress = options.progress ?? { tables: {} };
+    this.watermarks = options.watermarks(this.window);
   }
 
   private report(): void {
@@ -87,6 +101,7 @@ export class IncrementalSnapshot implements StreamObserver {
   close(): void {
     this.closed = true;
     this.stopping.abort();
+    void this.options.signals?.close();
     if (this.reporter) clearInterval(this.reporter);
     this.reporter = null;
     this.queue.clear();
@@ -103,19 +118,44 @@ export class IncrementalSnapshot implements StreamObserver {
     this.window.changed(`${db}.${table}`, row);
   }
 
+  attach(executed: string | null, inject: StreamInject): void {
+    this.inject = inject;
+    this.watermarks.stream?.attach(executed, inject);
+    this.options.signals?.start(this.progress.signalOffset ?? null, (tables, next) => this.requested(tables, next), this.options.onError);
+  }
+
+  began(gtid: string | null): void {
+    this.watermarks.stream?.began(gtid);
+  }
+
+  committed(gtid: string | null, emit: StreamInject): void {
+    this.watermarks.stream?.committed(gtid, emit);
+  }
+
   control(table: string, row: Row, emit: (events: ChangeEvent[], progress?: SnapshotProgress) => void): void {
     if (row.pipeline !== this.options.pipeline) return;
-    if (table === WATERMARKS_TABLE) {
+    if (table === WATERMARKS_TABLE && !this.watermarks.stream) {
       const chunk = String(row.chunk);
       if (row.kind === 'low') this.window.open(chunk);
       else if (row.kind === 'high') this.window.close(chunk, (events, progress) => emit(events, progress));
     } else if (table === SIGNALS_TABLE && row.kind === 'snapshot') {
       const tables = String(row.payload).split(',').map((t) => t.trim()).filter(Boolean);
-      const accepted = this.request(tables, 'ad-hoc snapshot requested');
       // The request becomes part of the checkpoint together with the signal's own
       // position, so a crash right after it still snapshots these tables on restart.
-      if (accepted.length > 0) emit([], this.progress);
+      this.requested(tables, null, emit);
     }
+  }
+
+  /**
+   * An ad-hoc snapshot request, from a signal row in the binlog or from the signal topic
+   * (`signalOffset`, the Kafka offset after it, kept in the progress so that a restart
+   * reads the topic from there and acts on each request once). The request enters the
+   * stream (and so the checkpoint) at `emit`, the stream's current point.
+   */
+  requested(tables: readonly string[], signalOffset: string | null, emit: StreamInject | null = this.inject): void {
+    const accepted = this.request(tables, 'ad-hoc snapshot requested');
+    if (signalOffset !== null) this.progress = { ...this.progress, signalOffset };
+    if ((accepted.length > 0 || signalOffset !== null) && emit) emit([], this.progress);
   }
 
   tablesChanged(ended: readonly string[], gone: boolean, appeared: readonly string[]): SnapshotProgress | undefined {
@@ -191,7 +231,7 @@ export class IncrementalSnapshot implements StreamObserver {
         if (this.closed) return;
         // A table dropped under the snapshot: its reads fail before the stream reaches the DROP.
         if (this.gone.has(id) || tableMissing(err)) {
-          this.window.forgetTable(id);
+          for (const chunk of this.window.forgetTable(id)) this.watermarks.stream?.forget(chunk);
           this.log.info(`snapshot of ${id} stopped: the table is gone`);
           return;
         }
@@ -204,7 +244,9 @@ export class IncrementalSnapshot implements StreamObserver {
     const t = await this.step(() => this.options.reader.describe(id.slice(0, dot), id.slice(dot + 1)));
     const now = this.options.now ?? Date.now;
     if (fresh) {
-      this.setTable(id, { cursor: null, rows: 0, total: t.estimatedRows, startedAt: new Date(now()).toISOString(), done: false });
+      // An ad-hoc request stays marked as one: its reads are `incremental`.
+      const incremental = this.progress.tables[id]?.incremental === true ? { incremental: true } : {};
+      this.setTable(id, { cursor: null, rows: 0, total: t.estimatedRows, startedAt: new Date(now()).toISOString(), done: false, ...incremental });
     } else {
       this.setTable(id, { ...this.progress.tables[id]!, total: t.estimatedRows });
     }
@@ -217,7 +259,8 @@ export class IncrementalSnapshot implements StreamObserver {
   }
 
   private async snapshotKeyed(id: string, slot: number, t: SnapshotTable): Promise<void> {
-    const { reader, chunkSize } = this.options;
+    const { reader } = this.options;
+    const sizer = new ChunkSizer(this.options.chunkSize, this.options.chunkMaxBytes);
     let cursor = this.progress.tables[id]!.cursor;
     // Reading chunk n+1 overlaps with the stream delivering chunk n: at most two chunks
     // of a table are held at once.
@@ -227,9 +270,11 @@ export class IncrementalSnapshot implements StreamObserver {
       const chunk = this.newChunk(id);
       const delivered = this.window.expect(chunk, id, t.chunkKey);
       await this.watermark(slot, chunk, 'low');
-      const read = await this.step(() => reader.readChunk(t, cursor, chunkSize));
+      const limit = sizer.next();
+      const read = await this.step(() => reader.readChunk(t, cursor, limit));
+      sizer.observe(read.rows);
       // A full chunk may still be the last: one more key decides the `last` marker.
-      const last = read.rows.length < chunkSize || (await this.step(() => reader.readChunk(t, read.last, 1))).rows.length === 0;
+      const last = read.rows.length < limit || (await this.step(() => reader.readChunk(t, read.last, 1))).rows.length === 0;
       const end = read.last ?? cursor;
       this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, end, last));
       await this.watermark(slot, chunk, 'high');
@@ -277,7 +322,7 @@ export class IncrementalSnapshot implements StreamObserver {
   }
 
   private watermark(slot: number, chunk: string, kind: 'low' | 'high'): Promise<void> {
-    return this.step(() => this.options.control.watermark(this.options.pipeline, slot, chunk, kind));
+    return this.step(() => this.watermarks.mark(this.options.pipeline, slot, chunk, kind));
   }
 
   /** Builds the chunk's `r` events at the high watermark, leaving out keys the binlog changed meanwhile. */
@@ -339,7 +384,7 @@ export class IncrementalSnapshot implements StreamObserver {
   }
 
   private setTable(id: string, table: TableProgress): void {
-    this.progress = { tables: { ...this.progress.tables, [id]: table } };
+    this.progress = { ...this.progress, tables: { ...this.progress.tables, [id]: table } };
   }
 
   private newChunk(id: string): string {

@@ -12,8 +12,8 @@ export interface SnapshotTable {
    * (PRIMARY, or the unique NOT NULL index the server promotes when there is none).
    */
   schema: TableSchema;
-  /** Converts rows as ChunkReader fetches them into Avro physical Rows. */
-  decoder: { decode(row: Record<string, unknown>): Row };
+  /** Converts rows as ChunkReader fetches them (arrays in `schema.columns` order) into Avro physical Rows. */
+  decoder: { decodeValues(values: readonly unknown[]): Row };
   /**
    * Columns that order and bound chunks: `schema.primaryKey`, else the unique index whose
    * columns are all NOT NULL with the fewest columns, else [] (unkeyed).

@@ -84,14 +84,17 @@ export class SnapshotWindow {
     }
   }
 
-  /** Drops the chunks of a table whose snapshot stopped (the table is gone); nobody waits for them any more. */
-  forgetTable(table: string): void {
+  /** Drops the chunks of a table whose snapshot stopped (the table is gone); nobody waits for them any more. Returns their ids. */
+  forgetTable(table: string): string[] {
+    const forgotten: string[] = [];
     for (const [chunk, state] of this.chunks) {
       if (state.table !== table) continue;
       this.chunks.delete(chunk);
       this.unlist(state);
       state.resolve();
+      forgotten.push(chunk);
     }
+    return forgotten;
   }
 
   /** High watermark seen in the stream: the chunk's surviving rows go out right here. */

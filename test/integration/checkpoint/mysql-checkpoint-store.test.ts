@@ -248,7 +248,7 @@ describe('MysqlCheckpointStore (MariaDB at 127.0.0.1:3307)', () => {
   it('reports an unreachable server as retriable', async () => {
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     const name = pipeline();
-    const store = new MysqlCheckpointStore({ ...PIPELINE_USER, port: 1, connectTimeoutMs: 2000 }, name);
+    const store = new MysqlCheckpointStore({ ...PIPELINE_USER, port: 1, connectTimeout: 2000 }, name);
     try {
       await assert.rejects(store.save(checkpoint(name, 1)), (err: unknown) => {
         assert.ok(err instanceof TributaryError);

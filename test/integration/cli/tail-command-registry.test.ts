@@ -79,7 +79,7 @@ test('tail in registry mode prints exact values across an ALTER, fetching each s
   );
   assert.equal(all.lines[0]!.value.source.db, db.name);
 
-  // The schema-change topic stays in single-object framing, its schemas on the schemas topic.
+  // The schema-change topic is Confluent-framed too, its two schemas registered under its own subjects.
   const ddl = await tail(cfg.file, ['--topic', `${cfg.topicPrefix}._schema_changes`, '--from-beginning']);
   assert.equal(ddl.code, 0, ddl.output);
   assert.deepEqual(ddl.lines.map((l) => [l.key, l.value.ddl]), [[{ databaseName: db.name }, 'ALTER TABLE items MODIFY price DECIMAL(12,4) NOT NULL']], ddl.output);

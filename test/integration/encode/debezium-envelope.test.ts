@@ -21,10 +21,13 @@ const COLUMNS: [string, string, Record<string, unknown> | null][] = [
   ['st', "SET('a','b')", { 'connect.name': 'io.debezium.data.EnumSet', 'connect.parameters': { allowed: 'a,b' } }],
   ['dt', 'DATE', { 'connect.name': 'org.apache.kafka.connect.data.Date', logicalType: 'date' }],
   ['dtm', 'DATETIME(6)', { 'connect.name': 'io.debezium.time.MicroTimestamp', logicalType: 'timestamp-micros' }],
-  ['ts', 'TIMESTAMP(6) NULL', { 'connect.name': 'io.debezium.time.MicroTimestamp', logicalType: 'timestamp-micros' }],
+  ['ts', 'TIMESTAMP(6) NULL', { 'connect.name': 'io.debezium.time.ZonedTimestamp' }],
   ['tm', 'TIME(6)', { 'connect.name': 'io.debezium.time.MicroTime' }],
   ['yr', 'YEAR', { 'connect.name': 'io.debezium.time.Year' }],
   ['vc', 'VARCHAR(10)', null],
+  // Connect structs: AvroData writes a record named after the struct, its doc as connect.doc.
+  ['pt', 'POINT', { 'connect.doc': 'Geometry (POINT)', 'connect.name': 'io.debezium.data.geometry.Point' }],
+  ['pg', 'POLYGON', { 'connect.doc': 'Geometry', 'connect.name': 'io.debezium.data.geometry.Geometry' }],
 ];
 
 function attributes(type: unknown): Record<string, unknown> | null {

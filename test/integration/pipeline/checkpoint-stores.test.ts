@@ -9,7 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
-import { adminConnection, deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
+import { adminConnection, BINLOG_END_GTID_SQL, deleteTopics, ownDatabase, testKafka, uniqueName } from '../../support/stack.js';
+import { lastGtid } from '../../support/last-gtid.js';
 import { spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readDecoded, readTopics, type DecodedRecord } from '../../support/topic-reader.js';
 import { gtidSeq } from '../../support/gtid-seq.js';
@@ -31,13 +32,13 @@ async function stopChild(run: Child): Promise<void> {
 /** Inserts ids from..to, one transaction each, recording each id's GTID sequence number. */
 async function insertRows(db: Db, from: number, to: number, seqOf: Map<number, number>): Promise<void> {
   for (let id = from; id <= to; id++) {
-    const [results] = await db.conn.query(`INSERT INTO items VALUES (${id}, ${id * 10}); SELECT @@last_gtid AS g`);
-    seqOf.set(id, gtidSeq(((results as unknown[])[1] as { g: string }[])[0]!.g));
+    await db.conn.query(`INSERT INTO items VALUES (${id}, ${id * 10})`);
+    seqOf.set(id, gtidSeq(await lastGtid(db.conn)));
   }
 }
 
 async function binlogSeq(db: Db): Promise<number> {
-  const [rows] = await db.conn.query('SELECT @@gtid_binlog_pos AS p');
+  const [rows] = await db.conn.query(BINLOG_END_GTID_SQL);
   return gtidSeq((rows as { p: string }[])[0]!.p);
 }
 

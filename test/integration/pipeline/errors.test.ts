@@ -36,7 +36,7 @@ test('a wrong password fails at once with the login named and no checkpoint writ
   const run = spawnTributary(['start', '--config', cfg.file]);
   assert.equal(await run.exited, 1);
   assert.match(run.output(), /refused the login/);
-  assert.match(run.output(), /fix: check \[source\] user and password/);
+  assert.match(run.output(), /fix: check source\.user and source\.password/);
   assert.equal(existsSync(cfg.checkpointPath), false);
 });
 

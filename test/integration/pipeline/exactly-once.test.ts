@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminConnection, deleteTopics, KAFKA_BROKERS, ownDatabase, testKafka } from '../../support/stack.js';
+import { adminConnection, deleteTopics, KAFKA_BROKERS, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
 import { startTributary, testPipelineConfig, waitFor, spawnTributary } from '../../support/pipeline-harness.js';
 import { readPositioned } from '../../support/topic-reader.js';
 import { ChangeLog } from '../../support/change-log.js';
@@ -70,7 +70,7 @@ test('exactly once across kill -9s during a snapshot and a large transaction: no
     if (k === 1) {
       // One source transaction of 3,000 rows: six requests of 500, one Kafka transaction.
       await itemsConn.query("UPDATE items SET note = CONCAT(note, '+') WHERE id > 0");
-      await itemsConn.query(`INSERT INTO items (id, version, note) SELECT seq + 100000, 1, 'bulk' FROM seq_1_to_3000`);
+      await itemsConn.query(`INSERT INTO items (id, version, note) SELECT seq + 100000, 1, 'bulk' FROM ${seqRows(3000)}`);
     }
     await sleep(500 + Math.floor(random() * 2_500));
     run.child.kill('SIGKILL');

@@ -4,15 +4,20 @@
  * events would need if they were held at once, so buffering the transaction whole, or
  * reading the binlog faster than Kafka acks, crashes it with an out-of-memory error.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { ownDatabase, testKafka, deleteTopics } from '../../support/stack.js';
+import { deleteTopics, ON_MYSQL, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
 import { spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { topicSize } from '../../support/topic-size.js';
 
 const ROWS = 1_000_000;
 
-test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000 }, async (t) => {
+/**
+ * With `compressed`, the UPDATE is one MySQL TRANSACTION_PAYLOAD_EVENT (zstd): its inner
+ * events are decompressed at once, but must still be handed on only as fast as Kafka acks.
+ * It fails with the pause inside a payload removed; 300,000 rows would still fit the heap without it.
+ */
+async function bigTransaction(t: TestContext, rows: number, compressed: boolean): Promise<void> {
   const db = await ownDatabase('t_bigtxn');
   const kafka = testKafka();
   const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
@@ -21,24 +26,31 @@ test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 60
     await db.drop();
   });
   await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL, label VARCHAR(32) NOT NULL)');
-  await db.conn.query(`INSERT INTO t SELECT seq, 0, CONCAT('row-', seq) FROM seq_1_to_${ROWS}`);
+  await db.conn.query(`INSERT INTO t SELECT seq, 0, CONCAT('row-', seq) FROM ${seqRows(rows)}`);
   const run = spawnTributary(['start', '--config', cfg.file], { NODE_OPTIONS: '--max-old-space-size=128' });
   t.after(() => void run.child.kill('SIGKILL'));
   await waitFor(() => run.output().includes('streaming the binlog'), 30_000, run.output);
 
+  if (compressed) await db.conn.query('SET SESSION binlog_transaction_compression = ON');
   await db.conn.query('UPDATE t SET n = n + 1');
   let size = 0;
   await waitFor(
     async () => {
       if (run.child.exitCode !== null) throw new Error(`pipeline died:\n${run.output().slice(-2000)}`);
       size = await topicSize(kafka, cfg.topicFor('t'));
-      return size >= ROWS;
+      return size >= rows;
     },
     240_000,
-    () => `${size} of ${ROWS} messages`,
+    () => `${size} of ${rows} messages`,
   );
   run.child.kill('SIGTERM');
   assert.equal(await run.exited, 0, run.output().slice(-2000));
-  assert.equal(size, ROWS);
+  assert.equal(size, rows);
   assert.match(run.output(), /stopped; checkpoint at gtid/);
-});
+}
+
+test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000 }, (t) => bigTransaction(t, ROWS, false));
+
+test('a 1,000,000-row compressed transaction (MySQL) streams through a 128 MiB heap', { timeout: 600_000, skip: ON_MYSQL ? false : 'binlog_transaction_compression is MySQL only' }, (t) =>
+  bigTransaction(t, 1_000_000, true),
+);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
 import { startTributary, testPipelineConfig, waitFor, type spawnTributary } from '../../support/pipeline-harness.js';
 import { readPositioned } from '../../support/topic-reader.js';
 import { delivered } from '../../support/delivered.js';
@@ -151,7 +151,7 @@ test('a binlog connection cut in the middle of a large transaction is reopened, 
   await db.conn.query('CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL)');
   const run = await startTributary(cfg, children);
   const topic = cfg.topicFor('t');
-  await db.conn.query(`INSERT INTO t SELECT seq, 0 FROM seq_1_to_${ROWS}`);
+  await db.conn.query(`INSERT INTO t SELECT seq, 0 FROM ${seqRows(ROWS)}`);
   const { topicSize } = await import('../../support/topic-size.js');
   await waitFor(async () => (await topicSize(kafka, topic)) >= ROWS / 4, 60_000, run.output);
   // Cut the replication connection on the server, as a network cut or a proxy failover does.

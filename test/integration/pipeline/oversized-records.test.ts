@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { ownDatabase, testKafka, deleteTopics } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
+import { lastGtid } from '../../support/last-gtid.js';
 import { runPipeline, spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { topicSize } from '../../support/topic-size.js';
 import { readCheckpointFile } from '../../support/checkpoint-file.js';
@@ -19,10 +20,6 @@ import { TributaryError } from '../../../src/errors/tributary-error.js';
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 
-async function lastGtid(db: Db): Promise<string> {
-  const [rows] = await db.conn.query('SELECT @@last_gtid AS g');
-  return (rows as { g: string }[])[0]!.g;
-}
 
 /** The config with extra [kafka] keys (after those testPipelineConfig wrote), file rewritten. */
 function withKafka(cfg: TestPipelineConfig, lines: string): TestPipelineConfig {
@@ -57,10 +54,10 @@ test('fail (default): a row over the limit stops `tributary start` (exit 1) nami
   t.after(() => void run.child.kill('SIGKILL'));
   await waitFor(() => run.child.exitCode !== null || run.output().includes('streaming the binlog'), 30_000, run.output);
   await db.conn.query("INSERT INTO docs VALUES (1, 'small')");
-  const g1 = await lastGtid(db);
+  const g1 = await lastGtid(db.conn);
   await waitFor(async () => (await topicSize(kafka, cfg.topicFor('docs'))) === 1, 30_000, run.output);
   await db.conn.query("INSERT INTO docs VALUES (2, REPEAT('x', 300000))");
-  const g2 = await lastGtid(db);
+  const g2 = await lastGtid(db.conn);
   await db.conn.query("INSERT INTO docs VALUES (3, 'after')");
 
   assert.equal(await run.exited, 1, run.output());
@@ -109,9 +106,9 @@ test('skip: the rows before and after are published, a marker names the skipped 
     await db.conn.query("INSERT INTO docs VALUES (2, REPEAT('x', 300000))");
     await db.conn.query("INSERT INTO docs VALUES (3, 'after')");
     await db.conn.query('COMMIT');
-    const g2 = await lastGtid(db);
+    const g2 = await lastGtid(db.conn);
     await db.conn.query('DELETE FROM docs WHERE id = 2');
-    const g3 = await lastGtid(db);
+    const g3 = await lastGtid(db.conn);
     await new Promise((r) => setTimeout(r, 500));
     await db.conn.query("INSERT INTO docs VALUES (4, 'later')");
 
@@ -196,7 +193,7 @@ test('a 3000-row transaction of ~2 KB rows passes with the default config (reque
   const run = spawnTributary(['start', '--config', cfg.file]);
   t.after(() => void run.child.kill('SIGKILL'));
   await waitFor(() => run.child.exitCode !== null || run.output().includes('streaming the binlog'), 30_000, run.output);
-  await db.conn.query("INSERT INTO t SELECT seq, REPEAT('x', 2000) FROM seq_1_to_3000");
+  await db.conn.query(`INSERT INTO t SELECT seq, REPEAT('x', 2000) FROM ${seqRows(3000)}`);
   let size = 0;
   await waitFor(
     async () => {

@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { adminConnection, deleteTopics, MARIADB, ownDatabase, testKafka } from '../../support/stack.js';
+import { adminConnection, deleteTopics, ON_MYSQL, ownDatabase, seqRows, SOURCE, testKafka } from '../../support/stack.js';
+import { lastGtid } from '../../support/last-gtid.js';
 import { runPipeline, spawnTributary, startTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { readDecoded, readPositioned } from '../../support/topic-reader.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
@@ -31,7 +32,7 @@ async function tributary(args: string[]): Promise<{ code: number | null; out: st
 
 test('tributary snapshot --tables while streaming under a writer: the topic ends equal to the table, never going back', { timeout: 150_000 }, async (t) => {
   const { db, kafka, cfg, id, writer, children } = await snapshotUnderWriter(t, { dbPrefix: 't_adhoc', rows: ROWS, chunk: CHUNK, mode: 'never' });
-  await db.conn.query('CREATE TABLE empty (id INT PRIMARY KEY)');
+  await db.conn.query('CREATE TABLE `empty` (id INT PRIMARY KEY)');
   await db.conn.query('CREATE DATABASE IF NOT EXISTS `' + db.name + '_other`');
   t.after(async () => {
     const conn = await adminConnection();
@@ -53,7 +54,7 @@ test('tributary snapshot --tables while streaming under a writer: the topic ends
   );
   const missing = await tributary(['snapshot', '--config', cfg.file, '--tables', `${db.name}.nope`]);
   assert.equal(missing.code, 1, missing.out);
-  assert.match(missing.out, new RegExp(`^tributary: table ${db.name}\\.nope does not exist on 127\\.0\\.0\\.1:${MARIADB.port}`));
+  assert.match(missing.out, new RegExp(`^tributary: table ${db.name}\\.nope does not exist on 127\\.0\\.0\\.1:${SOURCE.port}`));
   const unnamed = await tributary(['snapshot', '--config', cfg.file, '--tables', 'big']);
   assert.equal(unnamed.code, 1, unnamed.out);
   assert.match(unnamed.out, /^tributary: "big" is not a db\.table name\n  fix: pass --tables db\.table/);
@@ -127,10 +128,12 @@ async function purgeBinlogs(): Promise<string> {
     const current = (logs as { Log_name: string }[]).at(-1)!.Log_name;
     await conn.query(`PURGE BINARY LOGS TO '${current}'`);
     // A log a replica still reads is kept (with a warning), and so are the ones after it;
-    // what matters is that the first one, which holds GTID 0-1-1, is gone.
+    // what matters is that the first one, which holds the first GTID, is gone.
     const [left] = await conn.query('SHOW BINARY LOGS');
     assert.notEqual((left as { Log_name: string }[])[0]!.Log_name, 'binlog.000001', 'the first binlog was not purged');
-    return '0-1-1';
+    if (!ON_MYSQL) return '0-1-1';
+    const [[{ uuid }]] = (await conn.query('SELECT @@server_uuid AS uuid')) as unknown as [[{ uuid: string }]];
+    return `${uuid}:1`;
   } finally {
     await conn.end();
   }
@@ -156,7 +159,7 @@ test('a checkpoint in purged binlogs: "initial" stops naming the purge and the f
     await db.drop();
   });
   await db.conn.query('CREATE TABLE items (id INT PRIMARY KEY, v INT NOT NULL)');
-  await db.conn.query('INSERT INTO items SELECT seq, seq FROM seq_1_to_12000');
+  await db.conn.query(`INSERT INTO items SELECT seq, seq FROM ${seqRows(12000)}`);
   const gone = await purgeBinlogs();
   writeCheckpoint(strict, gone);
   writeCheckpoint(lenient, gone);
@@ -193,7 +196,7 @@ test('a checkpoint in purged binlogs: "initial" stops naming the purge and the f
   await db.conn.query('UPDATE items SET v = -v WHERE id <= 10');
   await db.conn.query('DELETE FROM items WHERE id > 11990');
   await db.conn.query('INSERT INTO items VALUES (20000, 1)');
-  const [[{ g }]] = (await db.conn.query('SELECT @@last_gtid AS g')) as unknown as [[{ g: string }]];
+  const g = await lastGtid(db.conn);
   await checkpointCaughtUp(lenient.checkpointPath, g);
   await run.stop();
   stopPipeline = null;

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
 import { runPipeline, spawnTributary, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { readDecoded, readPositioned } from '../../support/topic-reader.js';
 import { SnapshotLog } from '../../support/snapshot-log.js';
@@ -113,12 +113,12 @@ test('composite, unique-only, unkeyed and empty tables are snapshotted exactly; 
   // (a, b) pages across a's groups; b mixes case and accents, so the collation's order
   // (which keyset pagination must follow) differs from the bytes' order.
   await db.conn.query('CREATE TABLE pairs (a INT NOT NULL, b VARCHAR(20) NOT NULL, v INT NOT NULL, PRIMARY KEY (a, b))');
-  await db.conn.query("INSERT INTO pairs SELECT seq DIV 700, CONCAT(ELT(seq % 3 + 1, 'x', 'Y', 'ä'), seq % 700), seq FROM seq_1_to_12000");
+  await db.conn.query(`INSERT INTO pairs SELECT seq DIV 700, CONCAT(ELT(seq % 3 + 1, 'x', 'Y', 'ä'), seq % 700), seq FROM ${seqRows(12000)}`);
   // n is unique but nullable (many NULLs): paging by it would skip rows; u is the key.
   await db.conn.query('CREATE TABLE uniq (n VARCHAR(10) NULL, u INT NOT NULL, v INT NOT NULL, UNIQUE KEY by_n (n), UNIQUE KEY by_u (u))');
-  await db.conn.query("INSERT INTO uniq SELECT IF(seq % 4 = 0, NULL, CONCAT('n', seq)), seq * 3, seq FROM seq_1_to_12000");
+  await db.conn.query(`INSERT INTO uniq SELECT IF(seq % 4 = 0, NULL, CONCAT('n', seq)), seq * 3, seq FROM ${seqRows(12000)}`);
   await db.conn.query('CREATE TABLE loose (x INT, y VARCHAR(10))');
-  await db.conn.query("INSERT INTO loose SELECT seq % 7, CONCAT('y', seq % 3) FROM seq_1_to_30");
+  await db.conn.query(`INSERT INTO loose SELECT seq % 7, CONCAT('y', seq % 3) FROM ${seqRows(30)}`);
   await db.conn.query('INSERT INTO loose VALUES (NULL, NULL), (NULL, NULL)');
   // Last in table order, so its (row-less) completion is the snapshot's last progress.
   await db.conn.query('CREATE TABLE zz_empty (id INT PRIMARY KEY)');
@@ -216,7 +216,7 @@ test('mode = "never" publishes no existing row, only changes made after the star
     await db.drop();
   });
   await db.conn.query('CREATE TABLE items (id INT PRIMARY KEY, v INT NOT NULL)');
-  await db.conn.query('INSERT INTO items SELECT seq, seq FROM seq_1_to_1000');
+  await db.conn.query(`INSERT INTO items SELECT seq, seq FROM ${seqRows(1000)}`);
   const run = await runPipeline(cfg);
   stopPipeline = run.stop;
   await db.conn.query('INSERT INTO items VALUES (5000, 7)');
@@ -244,7 +244,7 @@ test('an unkeyed table above snapshot.max_unkeyed_rows stops the pipeline with a
     await db.drop();
   });
   await db.conn.query('CREATE TABLE heap (x INT, y INT)');
-  await db.conn.query('INSERT INTO heap SELECT seq, seq FROM seq_1_to_11');
+  await db.conn.query(`INSERT INTO heap SELECT seq, seq FROM ${seqRows(11)}`);
   const run = await runPipeline(cfg);
   const failure = await run.done.then(
     () => null,

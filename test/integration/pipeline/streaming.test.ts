@@ -4,17 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ownDatabase, testKafka, deleteTopics } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { lastGtid } from '../../support/last-gtid.js';
 import { readDecoded, type DecodedRecord } from '../../support/topic-reader.js';
 import { runPipeline, testPipelineConfig, waitFor } from '../../support/pipeline-harness.js';
 import { decodeDecimal } from '../../support/decimal.js';
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 
-async function lastGtid(db: Db): Promise<string> {
-  const [rows] = await db.conn.query('SELECT @@last_gtid AS g');
-  return (rows as { g: string }[])[0]!.g;
-}
 
 async function records(kafka: ReturnType<typeof testKafka>, schemasTopic: string, topics: string[], atLeast: number): Promise<DecodedRecord[]> {
   let got: DecodedRecord[] = [];
@@ -43,15 +40,15 @@ test('inserts, updates and deletes, multi-row statements and multi-table transac
   const pipeline = await runPipeline(cfg);
   try {
     await db.conn.query("INSERT INTO orders VALUES (1, 1, 'one'), (2, 2, NULL), (3, 3, 'three')");
-    const g1 = await lastGtid(db);
+    const g1 = await lastGtid(db.conn);
     await db.conn.query('UPDATE orders SET qty = qty * 10 WHERE id IN (1, 2)');
-    const g2 = await lastGtid(db);
+    const g2 = await lastGtid(db.conn);
     await db.conn.query('START TRANSACTION');
     await db.conn.query("INSERT INTO order_lines VALUES (1, 1, 'A'), (1, 2, 'B')");
     await db.conn.query('DELETE FROM orders WHERE id = 3');
     await db.conn.query("UPDATE order_lines SET sku = 'C' WHERE order_id = 1 AND line = 2");
     await db.conn.query('COMMIT');
-    const g3 = await lastGtid(db);
+    const g3 = await lastGtid(db.conn);
 
     const orders = await records(kafka, cfg.schemasTopic, [cfg.topicFor('orders')], 7);
     assert.deepEqual(orders.map(summary), [

@@ -5,7 +5,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTopics, ownDatabase, testKafka } from '../../support/stack.js';
+import { deleteTopics, ownDatabase, seqRows, testKafka } from '../../support/stack.js';
+import { lastGtid } from '../../support/last-gtid.js';
 import { readPositioned, type PositionedRecord } from '../../support/topic-reader.js';
 import { runPipeline, testPipelineConfig, waitFor, type TestPipelineOptions } from '../../support/pipeline-harness.js';
 import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
@@ -18,10 +19,6 @@ import type { SnapshotProgress } from '../../../src/model/snapshot-progress.js';
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 
-async function lastGtid(db: Db): Promise<string> {
-  const [rows] = await db.conn.query('SELECT @@last_gtid AS g');
-  return (rows as { g: string }[])[0]!.g;
-}
 
 async function setup(t: TestContext, prefix: string, options: Omit<TestPipelineOptions, 'db'> = {}) {
   const db = await ownDatabase(prefix);
@@ -50,9 +47,9 @@ test('TRUNCATE publishes one t event with the statement in source.query; later i
   try {
     await db.conn.query("INSERT INTO items VALUES (1, 'a'), (2, 'b')");
     await db.conn.query('TRUNCATE TABLE items');
-    const truncated = await lastGtid(db);
+    const truncated = await lastGtid(db.conn);
     await db.conn.query("INSERT INTO items VALUES (3, 'c')");
-    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
     const got = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('items')]);
     assert.deepEqual(got.map(summary), [
       ['c', { id: 1 }, null, { id: 1, v: 'a' }],
@@ -85,10 +82,10 @@ test('DROP TABLE publishes the end-of-table marker; a table re-created under the
   try {
     await db.conn.query('INSERT INTO gone VALUES (1, 1)');
     await db.conn.query('DROP TABLE gone');
-    const dropped = await lastGtid(db);
+    const dropped = await lastGtid(db.conn);
     await db.conn.query('CREATE TABLE gone (id INT PRIMARY KEY, v INT NOT NULL)');
     await db.conn.query('INSERT INTO gone VALUES (2, 2)');
-    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
     const got = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('gone')]);
     assert.deepEqual(got.map(summary), [
       ['c', { id: 1 }, null, { id: 1, v: 1 }],
@@ -108,14 +105,14 @@ test('RENAME TABLE: the old topic ends with a t event, the new topic holds every
   await db.conn.query('CREATE TABLE a (id INT PRIMARY KEY, v INT NOT NULL)');
   const pipeline = await runPipeline(cfg);
   try {
-    await db.conn.query('INSERT INTO a SELECT seq, seq FROM seq_1_to_40');
+    await db.conn.query(`INSERT INTO a SELECT seq, seq FROM ${seqRows(40)}`);
     await db.conn.query('RENAME TABLE a TO b');
-    const renamed = await lastGtid(db);
+    const renamed = await lastGtid(db.conn);
     await db.conn.query('INSERT INTO b VALUES (41, 41)');
     await db.conn.query('UPDATE b SET v = -v WHERE id <= 3');
     await db.conn.query('DELETE FROM b WHERE id = 40');
     await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshot of ${db.name}.b done`)), 30_000, () => pipeline.logs.join(''));
-    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
     assert.equal((readCheckpointFile(cfg.checkpointPath)?.snapshot as SnapshotProgress | undefined)?.tables[`${db.name}.b`]?.done, true);
 
     const old = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('a')]);
@@ -137,15 +134,15 @@ test('RENAME TABLE: the old topic ends with a t event, the new topic holds every
 test('a TRUNCATE while the table is snapshotted leaves no stale row in the topic', { timeout: 90_000 }, async (t) => {
   const { db, kafka, cfg } = await setup(t, 't_trsnap', { snapshot: { mode: 'initial', chunk_size: 500, parallelism: 1 } });
   await db.conn.query('CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL)');
-  await db.conn.query('INSERT INTO big SELECT seq, seq FROM seq_1_to_60000');
+  await db.conn.query(`INSERT INTO big SELECT seq, seq FROM ${seqRows(60000)}`);
   const pipeline = await runPipeline(cfg);
   try {
     await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshotting ${db.name}.big`)), 30_000, () => pipeline.logs.join(''));
     await new Promise((r) => setTimeout(r, 300));
     await db.conn.query('TRUNCATE TABLE big');
-    await db.conn.query('INSERT INTO big SELECT seq, -seq FROM seq_1_to_30');
+    await db.conn.query(`INSERT INTO big SELECT seq, -seq FROM ${seqRows(30)}`);
     await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshot of ${db.name}.big done`)), 60_000, () => pipeline.logs.join(''));
-    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
     const got = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('big')]);
     const truncate = got.findIndex((r) => r.value?.op === 't');
     assert.ok(truncate > 0, 'the snapshot had published rows before the truncate');
@@ -166,9 +163,9 @@ test('truncate_handling = "deletes": one delete and tombstone per live key, read
     await db.conn.query('DELETE FROM items WHERE id = 2');
     await db.conn.query('UPDATE items SET v = 30 WHERE id = 3');
     await db.conn.query('TRUNCATE items');
-    const truncated = await lastGtid(db);
+    const truncated = await lastGtid(db.conn);
     await db.conn.query('INSERT INTO items VALUES (5, 5), (1, 10)');
-    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db), () => pipeline.logs.join(''));
+    await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
     const got = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('items')]);
     assert.deepEqual(got.map(summary), [
       ['c', { id: 1 }, null, { id: 1, v: 1 }],

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       exclude: [],
       connect_timeout_ms: 10000,
       retry_max_ms: 300000,
+      tls: { mode: 'disabled' },
     });
     assert.deepEqual(c.kafka.brokers, ['127.0.0.1:19092']);
     assert.equal(c.kafka.client_id, 'tributary-shop');

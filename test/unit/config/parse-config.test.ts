@@ -39,6 +39,7 @@ describe('parseConfig', () => {
         exclude: [],
         connect_timeout_ms: 10000,
         retry_max_ms: 300000,
+        tls: { mode: 'disabled' },
       },
       kafka: {
         brokers: ['127.0.0.1:9092'],
@@ -50,6 +51,7 @@ describe('parseConfig', () => {
         truncate_handling: 'event',
         compression: 'none',
         max_in_flight_messages: 10000,
+        max_in_flight_bytes: 16777216,
         batch_max_messages: 2000,
         retry_max_ms: 60000,
         max_message_bytes: 1048576,
@@ -59,6 +61,7 @@ describe('parseConfig', () => {
         transaction_timeout_ms: 300000,
       },
       routes: [],
+      columns: [],
       checkpoint: {
         store: 'kafka',
         interval_ms: 1000,
@@ -66,9 +69,31 @@ describe('parseConfig', () => {
         topic: '_tributary_checkpoints',
         path: './.tributary/shop.checkpoint.json',
       },
-      snapshot: { mode: 'initial', chunk_size: 10000, parallelism: 2, max_unkeyed_rows: 1000000 },
+      snapshot: { mode: 'initial', chunk_size: 10000, chunk_max_bytes: 524288, parallelism: 2, max_unkeyed_rows: 1000000, watermarks: 'table', signal_topic: undefined },
       standby: { enabled: false, lease_ms: 10000, topic: '_tributary_leases' },
+      http: {},
+      heartbeat: { interval_ms: 0, topic: 'shop.heartbeat' },
     });
+  });
+
+  it('reads http.listen as a port on loopback or host:port, and refuses anything else at http.listen', () => {
+    const listen = (v: string) => parseConfig(`${MINIMAL}[http]\nlisten = ${v}\n`, undefined, {}).http.listen;
+    assert.equal(listen('9464'), '127.0.0.1:9464');
+    assert.equal(listen('"9464"'), '127.0.0.1:9464');
+    assert.equal(listen('"0.0.0.0:9464"'), '0.0.0.0:9464');
+    assert.equal(listen('"[::1]:9464"'), '[::1]:9464');
+    for (const bad of ['0', '70000', '"localhost"', '"host:99999"']) {
+      assert.throws(
+        () => listen(bad),
+        (err: unknown) => err instanceof ConfigError && err.issues.map((i) => i.path).join() === 'http.listen',
+        bad,
+      );
+    }
+  });
+
+  it('takes heartbeat.topic and action_query as given', () => {
+    const c = parseConfig(`${MINIMAL}[heartbeat]\ninterval_ms = 5000\ntopic = "beats"\naction_query = "UPDATE hb.beat SET ts = NOW()"\n`, undefined, {});
+    assert.deepEqual(c.heartbeat, { interval_ms: 5000, topic: 'beats', action_query: 'UPDATE hb.beat SET ts = NOW()' });
   });
 
   it('refuses exactly_once delivery without the kafka checkpoint store, at kafka.delivery', () => {
@@ -109,7 +134,7 @@ describe('parseConfig', () => {
 
   it('lists the known keys when no key is close', () => {
     assert.deepEqual(issuesOf(`${MINIMAL}[snapshot]\nturbo = true\n`), [
-      { path: 'snapshot.turbo', message: 'unknown key (known keys: mode, chunk_size, parallelism, max_unkeyed_rows)' },
+      { path: 'snapshot.turbo', message: 'unknown key (known keys: mode, chunk_size, chunk_max_bytes, parallelism, max_unkeyed_rows, watermarks, signal_topic)' },
     ]);
   });
 
@@ -118,6 +143,19 @@ describe('parseConfig', () => {
       { path: 'routes[0].topc', message: 'unknown key (did you mean "topic"?)' },
       { path: 'chekpoint', message: 'unknown key (did you mean "checkpoint"?)' },
     ]);
+  });
+
+  it('checks [[columns]]: include or exclude, a salt for hashing, one rule per column, lengths as integers', () => {
+    const entry = (body: string) => `${MINIMAL}[[columns]]\nmatch = "shop.customers"\n${body}\n`;
+    assert.deepEqual(issuesOf(entry('include = ["id"]\nexclude = ["ssn"]')), [{ path: 'columns[0].exclude', message: 'give include or exclude, not both' }]);
+    assert.deepEqual(issuesOf(entry('hash = ["email"]')), [
+      { path: 'columns[0].hash_salt', message: 'hashing needs a hash_salt (keep it secret and the same across runs, e.g. "${MASK_SALT}")' },
+    ]);
+    assert.deepEqual(issuesOf(entry('exclude = ["phone"]\nmask = { phone = 4 }')), [
+      { path: 'columns[0].mask', message: 'column phone is in exclude already; give each column one rule' },
+    ]);
+    assert.equal(issuesOf(entry('truncate = { note = "six" }'))[0]?.path, 'columns[0].truncate.note');
+    assert.deepEqual(issuesOf(entry('exclde = ["ssn"]')), [{ path: 'columns[0].exclde', message: 'unknown key (did you mean "exclude"?)' }]);
   });
 
   it('names the path, the expectation and the value found for a wrong type', () => {
@@ -137,7 +175,7 @@ connect_timeout_ms = 1.5
 [kafka]
 brokers = ["nohost"]
 tombstones = "yes"
-compression = "zstd"
+compression = "brotli"
 max_message_bytes = 100
 oversized = "drop"
 [[routes]]
@@ -161,7 +199,7 @@ mode = 1
       { path: 'source.connect_timeout_ms', message: 'expected integer 1..86400000, got 1.5' },
       { path: 'kafka.brokers[0]', message: 'expected "host:port", got "nohost"' },
       { path: 'kafka.tombstones', message: 'expected true or false, got "yes"' },
-      { path: 'kafka.compression', message: 'expected one of "none", "gzip", got "zstd"' },
+      { path: 'kafka.compression', message: 'expected one of "none", "gzip", "snappy", "lz4", "zstd", got "brotli"' },
       { path: 'kafka.max_message_bytes', message: 'expected integer 1024..2147483647, got 100' },
       { path: 'kafka.oversized', message: 'expected one of "fail", "skip", "truncate", got "drop"' },
       {
@@ -281,7 +319,6 @@ describe('parseConfig [registry]', () => {
     const c = parseConfig(`${MINIMAL}[registry]\nurl = "http://127.0.0.1:18081/apis/ccompat/v7"\n`, undefined, {});
     assert.deepEqual(c.registry, {
       url: 'http://127.0.0.1:18081/apis/ccompat/v7',
-      reject_unauthorized: true,
       subject_strategy: 'topic',
       auto_register: true,
       retry_max_ms: 300_000,
@@ -293,7 +330,57 @@ describe('parseConfig [registry]', () => {
   it('refuses a bad url, an unknown strategy, half of basic auth and of a client certificate', () => {
     const bad = issuesOf(`${MINIMAL}[registry]\nurl = "ftp://x"\nsubject_strategy = "name"\n`);
     assert.deepEqual(bad.map((i) => i.path).sort(), ['registry.subject_strategy', 'registry.url']);
-    const half = issuesOf(`${MINIMAL}[registry]\nurl = "https://r:8081"\nusername = "u"\ncert_file = "c.pem"\n`);
-    assert.deepEqual(half.map((i) => i.path).sort(), ['registry.key_file', 'registry.password']);
+    const half = issuesOf(`${MINIMAL}[registry]\nurl = "https://r:8081"\nusername = "u"\n[registry.tls]\ncert = "c.pem"\n`);
+    assert.deepEqual(half.map((i) => i.path).sort(), ['registry.password', 'registry.tls.key']);
   });
+
+  it('points the TLS keys of earlier versions at registry.tls', () => {
+    const moved = issuesOf(`${MINIMAL}[registry]\nurl = "https://r:8081"\nca_file = "ca.pem"\nreject_unauthorized = false\n`);
+    assert.deepEqual(moved, [
+      { path: 'registry.ca_file', message: 'unknown key (moved to registry.tls.ca)' },
+      { path: 'registry.reject_unauthorized', message: 'unknown key (moved to registry.tls.check_hostname (the CA is always checked; set registry.tls.ca to yours))' },
+    ]);
+  });
+});
+
+describe('parseConfig security: [kafka.tls], [kafka.sasl], [source.tls]', () => {
+  it('has no Kafka TLS or SASL unless asked, and the source connects in plain text by default', () => {
+    const c = parseConfig(MINIMAL, undefined, {});
+    assert.equal(c.kafka.tls, undefined);
+    assert.equal(c.kafka.sasl, undefined);
+    assert.deepEqual(c.source.tls, { mode: 'disabled' });
+  });
+
+  it('turns TLS on with the table, checks host names unless told not to, and reads a ${VAR} password', () => {
+    const c = parseConfig(
+      `${MINIMAL}[kafka.tls]\nca = "ca.pem"\n[kafka.sasl]\nmechanism = "scram-sha-512"\nusername = "u"\npassword = "\${KAFKA_PASSWORD}"\n`,
+      undefined,
+      { KAFKA_PASSWORD: 's3cret' },
+    );
+    assert.deepEqual(c.kafka.tls, { enabled: true, ca: 'ca.pem', check_hostname: true });
+    assert.deepEqual(c.kafka.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 's3cret' });
+  });
+
+  it('refuses an unknown mechanism, SASL without a password, half a client certificate', () => {
+    const bad = issuesOf(`${MINIMAL}[kafka.sasl]\nmechanism = "gssapi"\nusername = "u"\n`);
+    assert.deepEqual(bad.map((i) => i.path).sort(), ['kafka.sasl.mechanism', 'kafka.sasl.password']);
+    assert.deepEqual(issuesOf(`${MINIMAL}[kafka.tls]\nkey = "k.pem"\n`).map((i) => i.path), ['kafka.tls.cert']);
+  });
+
+  it('refuses source TLS files the mode would not use, and an unknown mode', () => {
+    assert.deepEqual(issuesOf(`${MINIMAL}[source.tls]\nmode = "required"\nca = "ca.pem"\n`).map((i) => i.path), ['source.tls.ca']);
+    assert.deepEqual(issuesOf(`${MINIMAL}[source.tls]\ncert = "c.pem"\nkey = "k.pem"\n`).map((i) => i.path), ['source.tls.cert']);
+    assert.deepEqual(issuesOf(`${MINIMAL}[source.tls]\nmode = "verify-full"\n`).map((i) => i.path), ['source.tls.mode']);
+    const ok = parseConfig(`${MINIMAL}[source.tls]\nmode = "verify_identity"\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n`, undefined, {});
+    assert.deepEqual(ok.source.tls, { mode: 'verify_identity', ca: 'ca.pem', cert: 'c.pem', key: 'k.pem' });
+  });
+});
+
+it('snapshot.watermarks = "gtid" gets a signal topic of its own unless one is named', () => {
+  const base = 'name = "shop"\n[source]\nuser = "u"\nserver_id = 7\n[kafka]\nbrokers = ["k:9092"]\n';
+  assert.equal(parseConfig(`${base}[snapshot]\nwatermarks = "gtid"\n`).snapshot.signal_topic, 'shop._signals');
+  assert.equal(parseConfig(`${base}topic_prefix = "p"\n[snapshot]\nwatermarks = "gtid"\n`).snapshot.signal_topic, 'p._signals');
+  assert.equal(parseConfig(`${base}[snapshot]\nwatermarks = "gtid"\nsignal_topic = "sig"\n`).snapshot.signal_topic, 'sig');
+  assert.equal(parseConfig(`${base}[snapshot]\nsignal_topic = "sig"\n`).snapshot.watermarks, 'table');
+  assert.equal(parseConfig(base).snapshot.signal_topic, undefined);
 });

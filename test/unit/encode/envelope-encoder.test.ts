@@ -7,6 +7,7 @@ import { FrameDecoder } from '../../../src/encode/frame-decoder.js';
 import { parsingCanonicalForm } from '../../../src/encode/canonical-form.js';
 import { schemaFingerprint } from '../../../src/encode/schema-fingerprint.js';
 import { fingerprintToHex } from '../../../src/encode/rabin-fingerprint.js';
+import { geometryAvroType } from '../../../src/source/schema/geometry-value.js';
 
 const OPTIONS = { connectorName: 'shop-cdc', namespace: 'tributary', version: '0.1.0' };
 
@@ -343,4 +344,45 @@ test('a connect.name alone (TIME as MicroTime) also makes another generation', (
   const micro = encoder.schemasFor(version({ type: 'long', 'connect.name': 'io.debezium.time.MicroTime' })).value;
   assert.notEqual(plainLong.fingerprint, micro.fingerprint);
   assert.deepStrictEqual(JSON.parse(micro.schema).fields[0].type[1].fields[0].type, { type: 'long', 'connect.name': 'io.debezium.time.MicroTime' });
+});
+
+test('geometry records are defined once per schema and referenced by name after; key and value each define their own', () => {
+  const table: TableSchema = {
+    db: 'geo',
+    table: 'shapes',
+    primaryKey: ['id', 'area'],
+    columns: [
+      col('id', 'int'),
+      col('area', geometryAvroType('polygon')),
+      col('outline', geometryAvroType('linestring'), true),
+      col('at', geometryAvroType('point'), true),
+      col('spot', geometryAvroType('point')),
+    ],
+  };
+  const wkb = (hex: string) => Buffer.from(hex, 'hex');
+  const row: Row = {
+    id: 1,
+    area: { wkb: wkb('0103000000'), srid: 4326 },
+    outline: { wkb: wkb('0102000000'), srid: null },
+    at: null,
+    spot: { x: 1.5, y: -2, wkb: wkb('0101000000000000000000f83f00000000000000c0'), srid: 3857 },
+  };
+  const encoder = new EnvelopeEncoder(OPTIONS);
+  const encoded = encoder.encode(event(table, 'c', null, row), 1);
+  const schemas = encoder.takeNewSchemas();
+  const decoder = decoderFor(schemas); // parses both: a second definition of a name would throw
+  assert.deepStrictEqual(plain(decoder.decode(encoded.key!).value), { id: 1, area: row.area });
+  assert.deepStrictEqual((plain(decoder.decode(encoded.value).value) as Record<string, unknown>).after, row);
+
+  const [keySchema, valueSchema] = schemas.map((s) => JSON.parse(s.schema) as { fields: { name: string; type: unknown }[] });
+  assert.deepStrictEqual(keySchema!.fields[1]!.type, geometryAvroType('polygon'));
+  const value = valueSchema!.fields[0]!.type as unknown[];
+  const rowFields = (value[1] as { fields: { name: string; type: unknown }[] }).fields;
+  assert.deepStrictEqual(rowFields.map((f) => f.type), [
+    'int',
+    geometryAvroType('polygon'),
+    ['null', 'io.debezium.data.geometry.Geometry'],
+    ['null', geometryAvroType('point')],
+    'io.debezium.data.geometry.Point',
+  ]);
 });

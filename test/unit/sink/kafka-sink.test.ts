@@ -107,6 +107,7 @@ function makeSink(options: Partial<Omit<KafkaSinkOptions, 'kafka' | 'logger'>> =
     kafka: fakeKafka,
     logger,
     maxInFlightMessages: 1000,
+    maxInFlightBytes: 1 << 30,
     batchMaxMessages: 100,
     maxMessageBytes: 1_048_576,
     retryMaxMs: 5_000,
@@ -349,6 +350,29 @@ describe('KafkaSink', () => {
     assert.equal(again.state(), 'resolved');
   });
 
+  it('loses capacity above max_in_flight_bytes too, whatever the count, and resumes at half of it', async () => {
+    // Records of 10 kB: 4 of them pass a 32 kB bound while the count bound is far away.
+    const wide = (...ids: string[]) => ids.map((id) => ({ topic: 't', key: Buffer.from(id), value: Buffer.alloc(10_000) }));
+    const { sink, producer } = makeSink({ maxInFlightMessages: 1000, maxInFlightBytes: 32_000, batchMaxMessages: 2 });
+    watch(sink.send(wide('a1', 'a2')));
+    await settle();
+    watch(sink.send(wide('b1')));
+    assert.equal(sink.hasCapacity, true, `3 records, ${sink.pendingBytes} bytes`);
+    watch(sink.send(wide('c1')));
+    assert.ok(sink.pendingBytes > 32_000 && sink.pendingBytes < 41_000, `${sink.pendingBytes} bytes in flight`);
+    assert.equal(sink.hasCapacity, false, '4 records of 10 kB against 32 kB');
+    const waiter = watch(sink.waitForCapacity());
+    producer.ack(0);
+    await settle();
+    assert.equal(sink.pendingMessages, 2);
+    assert.equal(waiter.state(), 'pending', 'about 20 kB is still above half of 32 kB');
+    producer.ack(1);
+    await settle();
+    assert.equal(sink.pendingBytes, 0);
+    assert.equal(waiter.state(), 'resolved');
+    assert.equal(sink.hasCapacity, true);
+  });
+
   it('retries a request that failed with a connection error, sending the same messages again', async () => {
     const { sink, producer, logger } = makeSink({ retryMaxMs: 1_000 });
     const sent = watch(sink.send(msgs('t', 'm1', 'm2')));
@@ -434,6 +458,24 @@ describe('KafkaSink', () => {
     assert.match(err.fix ?? '', /message\.max\.bytes/);
     assert.match(err.fix ?? '', /kafka\.oversized/);
     assert.equal(producer.batches.length, 1, 'not retried');
+  });
+
+  it('retries a leader election that kafkajs gave up on (LEADER_NOT_AVAILABLE wrapped as non-retriable): it is an outage, not a failure', async () => {
+    const { sink, producer } = makeSink({ retryMaxMs: 5_000 });
+    const sent = watch(sink.send(msgs('t', 'm1')));
+    await settle();
+    // What the chaos run met after a broker restart, shaped as kafkajs wraps it once its own retries are spent.
+    const election = new KafkaJSProtocolError(
+      Object.assign(new Error('There is no leader for this topic-partition as we are in the middle of a leadership election'), { type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true }),
+    );
+    const wrapped = new KafkaJSNonRetriableError(election);
+    (wrapped as { cause?: unknown }).cause = election;
+    producer.failWith(0, wrapped);
+    await waitUntil(() => producer.batches.length === 2, 2_000, 'the retry');
+    assert.deepEqual(producer.summary(1), [['t', ['m1']]]);
+    producer.ack(1);
+    await waitUntil(() => sent.state() !== 'pending', 2_000, 'the ack of the retry');
+    assert.equal(sent.state(), 'resolved');
   });
 
   it('does not retry other errors kafkajs marks as not retriable', async () => {

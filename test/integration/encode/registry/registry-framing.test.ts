@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteTopics, ownDatabase, testKafka } from '../../../support/stack.js';
+import { checkpointCaughtUp } from '../../../support/checkpoint-caught-up.js';
+import { lastGtid } from '../../../support/last-gtid.js';
 import { readTopics, type RawRecord } from '../../../support/topic-reader.js';
 import { runPipeline, spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../../support/pipeline-harness.js';
 import { frameSchemaId, REGISTRY_URL, RegistryRelay, registryApi, registryDecoder } from '../../../support/registry.js';
@@ -53,10 +55,6 @@ function registryToml(url: string, extra: Record<string, string | number | boole
   return ['[registry]', ...lines].join('\n');
 }
 
-async function lastGtid(db: Db): Promise<string> {
-  const [rows] = await db.conn.query('SELECT @@last_gtid AS g');
-  return (rows as { g: string }[])[0]!.g;
-}
 
 function setup(t: { after(fn: () => Promise<void>): void }, db: Db, kafka: Kafka, cfg: TestPipelineConfig): void {
   t.after(async () => {
@@ -99,13 +97,20 @@ test('registry mode: every key and value decodes with a Confluent client and equ
     const key = await registryApi<{ id: number }>(`subjects/${topic}-key/versions/1`);
     assert.deepEqual(got.map((r) => r.valueId), [v1.id, v1.id, v1.id, v1.id, null, v2.id]);
     assert.deepEqual(new Set(got.map((r) => r.keyId)), new Set([key.id]));
-    // Registry mode publishes no table schema to the schemas topic: the registry holds them.
-    // Only the schema-change topic's two fixed schemas are there (it stays single-object framed).
-    const onSchemasTopic = (await readTopics(kafka, [cfg.schemasTopic], 5_000)).map((r) => {
-      const s = JSON.parse(r.value!.toString()) as { name: string; namespace: string };
-      return `${s.namespace}.${s.name}`;
-    });
-    assert.deepEqual(onSchemasTopic, ['io.tributary.SchemaChangeKey', 'io.tributary.SchemaChangeValue']);
+    // Registry mode publishes no schema to the schemas topic: the registry holds them all,
+    // the schema-change topic's two as well, under that topic's own subjects.
+    assert.deepEqual(await readTopics(kafka, [cfg.schemasTopic], 5_000), []);
+    const changesTopic = `${cfg.topicPrefix}._schema_changes`;
+    const [change, ...more] = await decodedTopic(kafka, changesTopic, 1);
+    assert.equal(more.length, 0);
+    assert.deepEqual(change!.key, { databaseName: db.name });
+    const value = change!.value as unknown as { ddl: string; kind: string; tableChanges: { id: string; table: { columns: { name: string }[] } }[] };
+    assert.equal(value.ddl, 'ALTER TABLE items ADD COLUMN note VARCHAR(10) NULL');
+    assert.equal(value.kind, 'ALTER TABLE');
+    assert.deepEqual(value.tableChanges[0]!.table.columns.map((c) => c.name), ['id', 'name', 'qty', 'note']);
+    const changeKey = await registryApi<{ id: number }>(`subjects/${changesTopic}-key/versions/1`);
+    const changeValue = await registryApi<{ id: number }>(`subjects/${changesTopic}-value/versions/1`);
+    assert.deepEqual([change!.keyId, change!.valueId], [changeKey.id, changeValue.id]);
   } finally {
     await pipeline.stop();
   }
@@ -151,13 +156,13 @@ test('registry mode: a change the subject refuses as incompatible stops tributar
   t.after(() => void run.child.kill('SIGKILL'));
   await waitFor(() => run.output().includes('streaming the binlog'), 30_000, run.output);
   await db.conn.query('INSERT INTO p VALUES (1, 1)');
-  const before = await lastGtid(db);
+  const before = await lastGtid(db.conn);
   await decodedTopic(kafka, cfg.topicFor('p'), 1);
-  await waitFor(() => readCheckpointFile(cfg.checkpointPath)?.position.gtid === before, 10_000);
+  await checkpointCaughtUp(cfg.checkpointPath, before);
   // The global rule is BACKWARD, as Confluent's default: a field without a default cannot be read from old records.
   await db.conn.query('ALTER TABLE p ADD COLUMN w INT NOT NULL DEFAULT 0');
   await db.conn.query('INSERT INTO p VALUES (2, 2, 2)');
-  const rejected = await lastGtid(db);
+  const rejected = await lastGtid(db.conn);
   const code = await run.exited;
   const out = run.output();
   assert.equal(code, 1, out);

@@ -12,7 +12,8 @@ import {
   INFORMATION_SCHEMA_COLUMNS_QUERY,
   type InformationSchemaColumn,
 } from '../../../../src/source/schema/information-schema-column.js';
-import { DATE, decimal, INT16, named, TIME, TS } from '../../../support/every-type-columns.js';
+import { DATE, decimal, geometryExpected, geometrySelect, INT16, named, TIME, TS, ZONED_TS } from '../../../support/every-type-columns.js';
+import { geometryAvroType } from '../../../../src/source/schema/geometry-value.js';
 import { adminConnection, BinlogReader, randomSuffix, type ReadRow } from './binlog-zongji-harness.js';
 
 const db = `t_schema_${randomSuffix()}`;
@@ -59,10 +60,11 @@ const EXPECTED_COLUMNS: [string, unknown, boolean][] = [
   ['bn', 'bytes', true], ['vb', 'bytes', true], ['bl', 'bytes', true],
   // DATE/DATETIME/TIMESTAMP are nullable even when NOT NULL (zero dates become null).
   ['dt', DATE, true], ['dtn', DATE, true], ['dtm', TS, true], ['dtm0', TS, true],
-  ['ts', TS, true], ['tm', TIME, true], ['tm0', TIME, true], ['yr', named('int', 'io.debezium.time.Year'), true],
+  ['ts', ZONED_TS, true], ['tm', TIME, true], ['tm0', TIME, true], ['yr', named('int', 'io.debezium.time.Year'), true],
   ['en', named('string', 'io.debezium.data.Enum', { allowed: 'a,b,c,é' }), true],
   ['st', named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y,z' }), true], ['js', 'string', true],
-  ['pt', 'bytes', true], ['pg', 'bytes', true], ['gm', 'bytes', true], ['mp', 'bytes', true],
+  ['pt', geometryAvroType('point'), true], ['pg', geometryAvroType('polygon'), true],
+  ['gm', geometryAvroType('geometry'), true], ['mp', geometryAvroType('multipoint'), true],
 ];
 
 function fromTwosComplement(bytes: unknown): bigint {
@@ -70,13 +72,13 @@ function fromTwosComplement(bytes: unknown): bigint {
   return BigInt.asIntN(bytes.length * 8, BigInt(`0x${bytes.toString('hex')}`));
 }
 
-/** The server's own WKB of each geometry column of each row, to compare with ours. */
-async function serverWkb(): Promise<Map<number, Record<string, Buffer | null>>> {
-  const [result] = await admin.query(
-    `SELECT id, ${GEOMETRY_COLUMNS.map((c) => `ST_AsBinary(${c}) AS ${c}`).join(', ')} FROM ${db}.every_type`,
-  );
-  const byId = new Map<number, Record<string, Buffer | null>>();
-  for (const r of result as Record<string, unknown>[]) byId.set(r.id as number, r as Record<string, Buffer | null>);
+/** The server's own view (MariaDB's: this harness reads it alone) of each geometry column of each row, as the record we must publish. */
+async function serverGeometry(): Promise<Map<number, Record<string, unknown>>> {
+  const [result] = await admin.query(`SELECT id, ${GEOMETRY_COLUMNS.map((c) => geometrySelect(c, false)).join(', ')} FROM ${db}.every_type`);
+  const byId = new Map<number, Record<string, unknown>>();
+  for (const r of result as Record<string, unknown>[]) {
+    byId.set(r.id as number, Object.fromEntries(GEOMETRY_COLUMNS.map((c) => [c, geometryExpected(r, c, c === 'pt')])));
+  }
   return byId;
 }
 
@@ -172,7 +174,7 @@ test('minimum values', () => {
       ch: '', vc: '', l1: 'café', l1c: '€', tx: '', lt: '',
       bn: Buffer.from([0x61, 0x62, 0, 0]), vb: Buffer.alloc(0), bl: Buffer.alloc(0),
       dt: -354_285, dtn: -354_285, dtm: -30_610_224_000_000_000n, dtm0: -30_610_224_000_000_000n,
-      ts: 1_000_000n, tm: -3_020_399_000_000n, tm0: -3_020_399_000_000n, yr: 1901,
+      ts: '1970-01-01T00:00:01.000000Z', tm: -3_020_399_000_000n, tm0: -3_020_399_000_000n, yr: 1901,
       en: 'a', st: '', js: '[]', pt: undefined, pg: undefined, gm: undefined, mp: undefined,
     },
   );
@@ -192,7 +194,7 @@ test('maximum values', () => {
       ch: '😀😀', vc: '😀 four-byte utf8mb4 🎉', l1: 'café€', l1c: 'Ã©', tx: 'line1\nline2', lt: LONG_TEXT,
       bn: Buffer.from('abcd'), vb: Buffer.from([0x00, 0xff]), bl: ALL_BYTES,
       dt: 2_932_896, dtn: 2_932_896, dtm: 253_402_300_799_999_999n, dtm0: 253_402_300_799_000_000n,
-      ts: 2_147_483_647_999_999n, tm: 3_020_399_000_000n, tm0: 3_020_399_000_000n, yr: 2155,
+      ts: '2038-01-19T03:14:07.999999Z', tm: 3_020_399_000_000n, tm0: 3_020_399_000_000n, yr: 2155,
       en: 'b,c', st: 'x,y,z', js: JSON_TEXT, pt: undefined, pg: undefined, gm: undefined, mp: undefined,
     },
   );
@@ -202,16 +204,19 @@ test('maximum values', () => {
   assert.equal(fromTwosComplement(r.d2), 9_999_999_999n);
 });
 
-test('spatial columns are the server WKB (SRID dropped), for points, polygons and collections', async () => {
-  const wkb = await serverWkb();
+test('spatial columns are Debezium records of the server WKB and the SRID (0 as null), for points, polygons and collections', async () => {
+  const geometry = await serverGeometry();
   for (const id of [1, 2]) {
     for (const c of GEOMETRY_COLUMNS) {
-      const expected = wkb.get(id)?.[c];
-      assert.ok(Buffer.isBuffer(expected));
+      const expected = geometry.get(id)?.[c];
+      assert.ok(expected);
       assert.deepEqual(row(id)[c], expected, `row ${id} column ${c}`);
     }
   }
-  assert.equal((row(2).pt as Buffer).toString('hex'), '0101000000000000000000f83f00000000000000c0');
+  // POINT(1.5 -2) in SRID 4326, as written (this harness reads MariaDB, which has no axis order).
+  const pt = row(2).pt as { x: number; y: number; wkb: Buffer; srid: number };
+  assert.deepEqual({ ...pt, wkb: pt.wkb.toString('hex') }, { x: 1.5, y: -2, wkb: '0101000000000000000000f83f00000000000000c0', srid: 4326 });
+  assert.deepEqual(row(1).pt, { x: 0, y: 0, wkb: Buffer.from('010100000000000000000000000000000000000000', 'hex'), srid: null });
 });
 
 test('NULLs stay null', () => {
@@ -235,7 +240,7 @@ test('zero and partial dates become null with one warning per column; ENUM 0 is 
 
 test('TIMESTAMP is the same instant whatever the writing session or the process time zone', () => {
   assert.equal(new Date(0).getTimezoneOffset() !== 0, true, 'the test runs outside UTC');
-  assert.equal(row(5).ts, 946_684_800_000_001n);
+  assert.equal(row(5).ts, '2000-01-01T00:00:00.000001Z');
 });
 
 // The snapshot's reads must match the binlog's. Through the TEXT protocol (query) the

@@ -8,8 +8,9 @@ import {
   type InformationSchemaColumn,
 } from '../../../../src/source/schema/information-schema-column.js';
 import { TributaryError } from '../../../../src/errors/tributary-error.js';
+import { geometryAvroType } from '../../../../src/source/schema/geometry-value.js';
 
-import { DATE, decimal, INT16, named, TIME, TS } from '../../../support/every-type-columns.js';
+import { DATE, decimal, INT16, named, TIME, TS, ZONED_TS } from '../../../support/every-type-columns.js';
 
 interface Case {
   /** What zongji gives the binlog path. */
@@ -48,15 +49,15 @@ const cases: Case[] = [
   { code: T.VARCHAR, metadata: { max_length: 10 }, schema: { COLUMN_TYPE: 'varbinary(10)' }, is: { DATA_TYPE: 'varbinary', COLUMN_TYPE: 'varbinary(10)' }, avro: 'bytes', sqlType: 'varbinary' },
   { code: T.DATE, schema: { COLUMN_TYPE: 'date' }, is: { DATA_TYPE: 'date', COLUMN_TYPE: 'date' }, avro: DATE, sqlType: 'date' },
   { code: T.DATETIME2, metadata: { decimals: 6 }, schema: { COLUMN_TYPE: 'datetime(6)' }, is: { DATA_TYPE: 'datetime', COLUMN_TYPE: 'datetime(6)', DATETIME_PRECISION: 6 }, avro: TS, sqlType: 'datetime(6)' },
-  { code: T.TIMESTAMP2, metadata: { decimals: 3 }, schema: { COLUMN_TYPE: 'timestamp(3)' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(3)', DATETIME_PRECISION: 3 }, avro: TS, sqlType: 'timestamp(3)' },
-  { code: T.TIMESTAMP, schema: { COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */', DATETIME_PRECISION: 4 }, avro: TS, sqlType: 'timestamp(4)' },
+  { code: T.TIMESTAMP2, metadata: { decimals: 3 }, schema: { COLUMN_TYPE: 'timestamp(3)' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(3)', DATETIME_PRECISION: 3 }, avro: ZONED_TS, sqlType: 'timestamp(3)' },
+  { code: T.TIMESTAMP, schema: { COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */' }, is: { DATA_TYPE: 'timestamp', COLUMN_TYPE: 'timestamp(4) /* mariadb-5.3 */', DATETIME_PRECISION: 4 }, avro: ZONED_TS, sqlType: 'timestamp(4)' },
   { code: T.TIME2, metadata: { decimals: 0 }, schema: { COLUMN_TYPE: 'time' }, is: { DATA_TYPE: 'time', COLUMN_TYPE: 'time', DATETIME_PRECISION: 0 }, avro: TIME, sqlType: 'time' },
   { code: T.YEAR, schema: { COLUMN_TYPE: 'year', UNSIGNED: true }, is: { DATA_TYPE: 'year', COLUMN_TYPE: 'year(4)' }, avro: named('int', 'io.debezium.time.Year'), sqlType: 'year' },
   { code: T.ENUM, metadata: { size: 1 }, schema: { COLUMN_TYPE: "enum('a','B')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'enum', COLUMN_TYPE: "enum('a','B')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: named('string', 'io.debezium.data.Enum', { allowed: 'a,B' }), sqlType: 'enum' },
   { code: T.SET, metadata: { size: 1 }, schema: { COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, is: { DATA_TYPE: 'set', COLUMN_TYPE: "set('x','y')", CHARACTER_SET_NAME: 'utf8mb4' }, avro: named('string', 'io.debezium.data.EnumSet', { allowed: 'x,y' }), sqlType: 'set' },
   { code: T.JSON, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'json' }, is: { DATA_TYPE: 'json', COLUMN_TYPE: 'json' }, avro: named('string', 'io.debezium.data.Json'), sqlType: 'json' },
-  { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'point' }, is: { DATA_TYPE: 'point', COLUMN_TYPE: 'point' }, avro: 'bytes', sqlType: 'point' },
-  { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'geometry' }, is: { DATA_TYPE: 'geometry', COLUMN_TYPE: 'geometry' }, avro: 'bytes', sqlType: 'geometry' },
+  { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'point' }, is: { DATA_TYPE: 'point', COLUMN_TYPE: 'point' }, avro: geometryAvroType('point'), sqlType: 'point' },
+  { code: T.GEOMETRY, metadata: { length_size: 4 }, schema: { COLUMN_TYPE: 'geometry' }, is: { DATA_TYPE: 'geometry', COLUMN_TYPE: 'geometry' }, avro: geometryAvroType('geometry'), sqlType: 'geometry' },
 ];
 
 function schemaOf(partial: Case['schema']): ColumnSchema {

@@ -58,3 +58,41 @@ test('decimalBytes of DECIMAL(65,30) extremes', () => {
   assert.equal(decimalBytes('0.000000000000000000000000000000', 30).toString('hex'), '00');
   assert.equal(decimalBytes('-0.01', 2).toString('hex'), 'ff');
 });
+
+test('decimalBytes: the small-value path gives the general path\'s bytes, at and around its 2^47 limit', () => {
+  const general = (text: string, scale: number) => twosComplementBytes(unscaledDecimal(text, scale)).toString('hex');
+  const texts = ['0', '-0', '0.00', '-0.50', '.5', '7', '1.5', '127', '128', '-128', '-129', '255', '32767', '-32768', '-32769',
+    '99999999.99', '-99999999.99', '140737488355.327', '140737488355.328', '-140737488355.328', '-140737488355.329',
+    '140737488355327', '140737488355328', '999999999999999999.99', '007.10', '1', '12345678901234'];
+  for (const text of texts) {
+    for (const scale of [0, 1, 2, 3, 6]) {
+      let expected: string | Error;
+      try {
+        expected = general(text, scale);
+      } catch (err) {
+        expected = err as Error;
+      }
+      if (expected instanceof Error) assert.throws(() => decimalBytes(text, scale), `${text} at scale ${scale} must be refused`);
+      else assert.equal(decimalBytes(text, scale).toString('hex'), expected, `${text} at scale ${scale}`);
+    }
+  }
+  // Random values across every length the small path takes, and a little past it.
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  for (let i = 0; i < 20_000; i++) {
+    const digits = 1 + (next() % 17);
+    let text = '';
+    for (let d = 0; d < digits; d++) text += String(next() % 10);
+    const scale = next() % 5;
+    const cut = next() % (digits + 1);
+    if (cut > 0 && digits - cut <= scale && next() % 2 === 0) text = `${text.slice(0, cut)}.${text.slice(cut)}`;
+    if (next() % 2 === 0) text = `-${text}`;
+    assert.equal(decimalBytes(text, scale).toString('hex'), general(text, scale), `${text} at scale ${scale}`);
+  }
+});
+
+test('decimalBytes refuses what the general path refuses: extra fraction digits, signs and letters in the wrong place', () => {
+  for (const [text, scale] of [['1.234', 2], ['1e5', 0], ['1.2.3', 3], ['12a', 0], ['--1', 0]] as const) {
+    assert.throws(() => decimalBytes(text, scale), `${text}`);
+  }
+});

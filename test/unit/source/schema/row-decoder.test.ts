@@ -106,7 +106,7 @@ test('zero and partial dates become null with one warning per column', () => {
   assert.deepEqual(d.decode({ dt: '1969-12-31', dtm: '9999-12-31 23:59:59.999999', ts: '2038-01-19 03:14:07' }), {
     dt: -1,
     dtm: 253_402_300_799_999_999n,
-    ts: 2_147_483_647_000_000n,
+    ts: '2038-01-19T03:14:07Z',
   });
 });
 
@@ -125,14 +125,23 @@ test('TIME keeps negative and beyond-24h durations; YEAR 0000 (1900 from zongji)
   assert.deepEqual(d.decode({ tm: '-00:00:01.500000', yr: 1901 }), { tm: -1_500_000n, yr: 1901 });
 });
 
-test('geometry drops the 4-byte SRID and keeps the WKB; a parsed geometry is refused', () => {
-  const d = decoderOf({ g: columnType('geometry', 'point') });
+test('geometry splits off the 4-byte SRID into a record with the WKB (a point with x and y); a parsed geometry is refused', () => {
+  const d = decoderOf({ p: columnType('geometry', 'point'), g: columnType('geometry', 'polygon') });
   const wkb = Buffer.from('0101000000000000000000f83f00000000000000c0', 'hex');
-  const internal = Buffer.concat([Buffer.from('e6100000', 'hex'), wkb]);
-  assert.deepEqual(d.decode({ g: internal }), { g: wkb });
+  const polygon = Buffer.from('01030000000100000004000000' + '0'.repeat(32) + '000000000000f03f' + '0'.repeat(16) + '000000000000f03f000000000000f03f' + '0'.repeat(32), 'hex');
+  const internal = (srid: string, g: Buffer) => Buffer.concat([Buffer.from(srid, 'hex'), g]);
+  assert.deepEqual(d.decode({ p: internal('e6100000', wkb), g: internal('00000000', polygon) }), {
+    p: { x: 1.5, y: -2, wkb, srid: 4326 },
+    g: { wkb: polygon, srid: null },
+  });
   assert.throws(
-    () => d.decode({ g: { x: 1.5, y: -2 } }),
+    () => d.decode({ p: { x: 1.5, y: -2 }, g: null }),
     (e: unknown) => e instanceof TributaryError && /TableSchemaCache\.fromTableMap/.test(e.fix ?? ''),
+  );
+  // A POINT column's value must be one 2D point, as Debezium requires.
+  assert.throws(
+    () => d.decode({ p: internal('00000000', polygon), g: null }),
+    (e: unknown) => e instanceof TributaryError && /d\.t\.p/.test(e.message) && /2D point/.test(e.fix ?? ''),
   );
 });
 
@@ -141,4 +150,26 @@ test('JSON must arrive as text (jsonStrings); NULL stays null for every type', (
   assert.deepEqual(d.decode({ js: '{"a": 12345678901234567890}', f: 1.5 }), { js: '{"a": 12345678901234567890}', f: 1.5 });
   assert.deepEqual(d.decode({ js: null, f: null }), { js: null, f: null });
   assert.throws(() => d.decode({ js: { a: 1 }, f: 1 }), (e: unknown) => e instanceof TributaryError && /jsonStrings|ZONGJI_ROW_OPTIONS/.test(e.fix ?? ''));
+});
+
+test('decodeValues reads a row array in schema order and gives what decode gives for the same record', () => {
+  const d = decoderOf({ id: columnType('integer', 'bigint'), m: columnType('decimal', 'decimal', { precision: 12, scale: 2 }), e: columnType('enum', 'enum', { members: ['x'] }) });
+  const record = { id: '7', m: '-0.50', e: undefined };
+  const expected = { id: 7n, m: Buffer.from('ce', 'hex'), e: '' };
+  assert.deepEqual(d.decode(record), expected);
+  assert.deepEqual(d.decodeValues(['7', '-0.50', undefined]), expected);
+  assert.deepEqual(d.decodeValues([null, null, null]), { id: null, m: null, e: null });
+});
+
+test('any column name is a plain property of the decoded row: quotes, backslashes, line separators, __proto__', () => {
+  const names = ['a"b', "c'd", 'e\\f', 'g\u2028h', '`x`', '__proto__', 'constructor', '0', ''];
+  const d = decoderOf(Object.fromEntries(names.map((n) => [n, columnType('integer', 'int')])));
+  const row = d.decode(Object.fromEntries(names.map((n, i) => [n, i])));
+  assert.deepEqual(Object.keys(row).sort(), [...names].sort());
+  names.forEach((n, i) => assert.equal(Object.getOwnPropertyDescriptor(row, n)?.value, i, n));
+  assert.equal(Object.getPrototypeOf(row), Object.prototype);
+  // Row arrays are in the schema's column order (here '0' first, as Object.keys puts it).
+  const order = d.schema.columns.map((c) => c.name);
+  const fromValues = d.decodeValues(order.map((_, i) => i));
+  order.forEach((n, i) => assert.equal(Object.getOwnPropertyDescriptor(fromValues, n)?.value, i, n));
 });

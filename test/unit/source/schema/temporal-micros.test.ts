@@ -63,3 +63,21 @@ test('parseTimeMicros handles negative and beyond-24h durations', () => {
   assert.throws(() => parseTimeMicros('10:60:00'), /malformed TIME/);
   assert.throws(() => parseTimeMicros('10:00'), /malformed TIME/);
 });
+
+test('parseDateTimeMicros is exact on both sides of its Number shortcut (±2^53 µs, years 1685 and 2255)', () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  let seed = 7;
+  const next = (m: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % m;
+  const cases: number[] = [];
+  // Seconds around the shortcut's bounds, then random seconds over the whole DATETIME range.
+  const bound = Math.floor(Number.MAX_SAFE_INTEGER / 1_000_000);
+  for (const edge of [bound, -bound]) for (let d = -3; d <= 3; d++) cases.push(edge + d);
+  for (let i = 0; i < 2000; i++) cases.push(-30_610_224_000 + next(46_341) * 6_000_000 + next(6_000_000));
+  for (const seconds of cases) {
+    const micros = next(1_000_000);
+    const at = new Date(seconds * 1000);
+    const text = `${pad(at.getUTCFullYear(), 4)}-${pad(at.getUTCMonth() + 1, 2)}-${pad(at.getUTCDate(), 2)} ` +
+      `${pad(at.getUTCHours(), 2)}:${pad(at.getUTCMinutes(), 2)}:${pad(at.getUTCSeconds(), 2)}.${pad(micros, 6)}`;
+    assert.equal(parseDateTimeMicros(text), BigInt(seconds) * 1_000_000n + BigInt(micros), text);
+  }
+});

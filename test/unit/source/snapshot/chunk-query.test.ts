@@ -17,7 +17,7 @@ function table(columns: Record<string, ColumnType>, chunkKey: string[]): Snapsho
     db: schema.db,
     table: schema.table,
     schema,
-    decoder: { decode: (r) => r },
+    decoder: { decodeValues: () => ({}) },
     chunkKey,
     chunkKeyTypes: chunkKey.map((k) => columns[k] as ColumnType),
     estimatedRows: 0,
@@ -56,5 +56,4 @@ test('three-column key: the expanded row comparison with its parameters in order
   // The ENUM's cursor value is its ordinal (the extra `b` + 0), the rest the columns themselves.
   const values = [-7, 'y', Buffer.from([1]), '1.500', 2];
   assert.deepEqual(q.cursorOf(values), [-7, 2, { b64: 'AQ==' }]);
-  assert.deepEqual(q.record(values), { a: -7, b: 'y', c: Buffer.from([1]), d: '1.500' });
 });
