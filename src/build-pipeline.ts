@@ -269,6 +269,7 @@ function transactional(config: PipelineConfig, store: CheckpointStore): Transact
   return {
     id: `tributary-${config.name}`,
     timeoutMs: config.kafka.transaction_timeout_ms,
+    commitIntervalMs: config.kafka.transaction_commit_interval_ms,
     checkpointRecord: (mark) => {
       const cp: Checkpoint = { pipeline: config.name, position: mark.position, updatedAt: new Date().toISOString() };
       if (mark.progress) cp.snapshot = mark.progress;

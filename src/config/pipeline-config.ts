@@ -106,6 +106,8 @@ const kafka = z.strictObject({
   skipped_topic: topicName().default('_tributary_skipped'),
   delivery: oneOf(['at_least_once', 'exactly_once'] as const).default('at_least_once'),
   transaction_timeout_ms: int(1_000, MAX_MS).default(300_000),
+  // With exactly_once: how long a Kafka transaction takes more source transactions while more wait.
+  transaction_commit_interval_ms: int(0, 60_000).default(100),
   tls: kafkaTls.optional(),
   sasl: kafkaSasl.optional(),
 }, table('[kafka]'));

@@ -6,6 +6,7 @@ import type { OutageLog } from '../observe/outage-log.js';
 import { kafkaError, transactionError } from './kafka-error.js';
 import { KeyPartitioner } from './key-partitioner.js';
 import { RecordSizeLimit, type RecordHeaders } from './record-size-limit.js';
+import { RequestPlanner, type PendingGroup, type ProduceRequest } from './request-planner.js';
 import { compressionType, registerCompressionCodecs, type Compression } from './compression-codecs.js';
 import type { Position } from '../model/position.js';
 import type { SnapshotProgress } from '../model/snapshot-progress.js';
@@ -36,6 +37,8 @@ export interface TransactionalOptions {
   checkpointRecord(mark: CheckpointMark): OutboundMessage;
   /** transaction.timeout.ms: how long a transaction may stay open (a huge source transaction). */
   timeoutMs: number;
+  /** How long a transaction may take more source transactions before it commits, while more wait (RequestPlanner). */
+  commitIntervalMs: number;
 }
 
 /** Told of each acked produce request (the pipeline's metrics). */
@@ -66,38 +69,9 @@ export interface KafkaSinkOptions {
   transactional?: TransactionalOptions;
   signal?: AbortSignal;
   observer?: ProduceObserver;
+  /** Milliseconds on a monotonic clock (the commit interval); performance.now() by default. */
+  now?: () => number;
 }
-
-interface Pending {
-  messages: OutboundMessage[];
-  /** Messages of this group already put into a request. */
-  taken: number;
-  /** Messages of this group not yet acked. */
-  remaining: number;
-  /** Nothing sent after this group travels in the same request (see send()). */
-  barrier: boolean;
-  /** The group ends a source transaction (exactly-once: a Kafka transaction may commit after it). */
-  mark: CheckpointMark | undefined;
-  /** All its messages (none, for an empty marked group) are in a request already. */
-  sent: boolean;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-interface ProduceRequest {
-  topicMessages: TopicMessages[];
-  /** How many messages of which group this request carries. */
-  parts: [Pending, number][];
-  count: number;
-  /** Sum of the records' sizes (RecordSizeLimit.recordBytes). */
-  bytes: number;
-  largestRecordBytes: number;
-  /** Exactly-once: the request ends at this mark, so its transaction commits with it. */
-  commit: CheckpointMark | null;
-}
-
-/** One group's share of a request: messages [from, to). */
-type Slice = [Pending, number, number];
 
 /**
  * Publishes messages with an idempotent producer (acks=all) and keeps their order: one
@@ -121,7 +95,8 @@ export class KafkaSink {
   private readonly limit: RecordSizeLimit;
   private readonly codec: CompressionTypes;
   private readonly requests = new PQueue({ concurrency: 1 });
-  private readonly queue: Pending[] = [];
+  private readonly queue: PendingGroup[] = [];
+  private readonly planner: RequestPlanner;
   private inFlight = 0;
   private inFlightBytes = 0;
   private failure: TributaryError | null = null;
@@ -136,6 +111,12 @@ export class KafkaSink {
     this.limit = new RecordSizeLimit(options.maxMessageBytes, options.compression);
     registerCompressionCodecs();
     this.codec = compressionType(options.compression);
+    this.planner = new RequestPlanner({
+      batchMaxMessages: options.batchMaxMessages,
+      limit: this.limit,
+      commitIntervalMs: options.transactional ? options.transactional.commitIntervalMs : null,
+      now: options.now ?? (() => performance.now()),
+    });
     this.producer = options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -200,7 +181,7 @@ export class KafkaSink {
     const mark = this.options.transactional ? options.mark : undefined;
     if (messages.length === 0 && !mark) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false, mark, sent: false });
+      this.queue.push({ messages, taken: 0, remaining: messages.length, resolve, reject, barrier: options.barrier ?? false, mark, committed: false, sent: false });
       this.inFlight += messages.length;
       for (const m of messages) this.inFlightBytes += this.limit.recordBytes(m.key, m.value, m.headers);
       if (this.requests.size === 0) void this.requests.add(() => this.produceNext());
@@ -227,7 +208,7 @@ export class KafkaSink {
   /** One produce request: takes up to batchMaxMessages from the queue, sends, acks groups. */
   private async produceNext(): Promise<void> {
     if (this.failure) return;
-    const request = this.take();
+    const request = this.planner.take(this.queue);
     if (request.count === 0 && !request.commit) return;
     const started = performance.now();
     try {
@@ -274,97 +255,15 @@ export class KafkaSink {
       if (request.commit) {
         await this.transaction.commit();
         this.transaction = null;
+        this.planner.transactionEnded();
         this.committedMark = request.commit;
       }
     } catch (err) {
       await this.transaction?.abort().catch(() => undefined);
       this.transaction = null;
+      this.planner.transactionEnded();
       throw transactionError(err, tx.id);
     }
-  }
-
-  /**
-   * Gathers the oldest untaken messages, across groups and topics, into one request, up to
-   * batchMaxMessages and the byte limit (always at least one message). With transactions,
-   * a request that would end inside a source transaction ends at the last mark before
-   * instead, when it has one, so that most requests can commit.
-   */
-  private take(): ProduceRequest {
-    const slices = this.plan();
-    let commit: CheckpointMark | null = null;
-    if (this.options.transactional) {
-      let last = -1;
-      for (let i = 0; i < slices.length; i++) {
-        const [group, , to] = slices[i]!;
-        if (group.mark && to === group.messages.length) last = i;
-      }
-      if (last >= 0) {
-        slices.length = last + 1;
-        commit = slices[last]![0].mark!;
-      }
-    }
-    return this.build(slices, commit);
-  }
-
-  /** Which messages of which groups the next request carries, within the limits. */
-  private plan(): Slice[] {
-    const slices: Slice[] = [];
-    let count = 0;
-    let bytes = 0;
-    let full = false;
-    const max = this.options.batchMaxMessages;
-    const limit = this.limit;
-    for (const group of this.queue) {
-      if (count >= max || full) break;
-      if (group.sent) {
-        if (group.barrier) break;
-        continue;
-      }
-      const from = group.taken;
-      const end = Math.min(group.messages.length, from + (max - count));
-      let to = from;
-      for (; to < end; to++) {
-        const m = group.messages[to]!;
-        const size = limit.recordBytes(m.key, m.value, m.headers);
-        if (count + (to - from) > 0 && !limit.fits(bytes + size)) {
-          full = true;
-          break;
-        }
-        bytes += size;
-      }
-      slices.push([group, from, to]);
-      count += to - from;
-      // A barrier group travels without anything sent after it, even when it is not done.
-      if (group.barrier) break;
-    }
-    return slices;
-  }
-
-  private build(slices: Slice[], commit: CheckpointMark | null): ProduceRequest {
-    const byTopic = new Map<string, TopicMessages>();
-    const parts: [Pending, number][] = [];
-    let count = 0;
-    let bytes = 0;
-    let largest = 0;
-    for (const [group, from, to] of slices) {
-      for (let i = from; i < to; i++) {
-        const m = group.messages[i]!;
-        const size = this.limit.recordBytes(m.key, m.value, m.headers);
-        bytes += size;
-        if (size > largest) largest = size;
-        let entry = byTopic.get(m.topic);
-        if (!entry) {
-          entry = { topic: m.topic, messages: [] };
-          byTopic.set(m.topic, entry);
-        }
-        entry.messages.push(m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value });
-      }
-      parts.push([group, to - from]);
-      group.taken = to;
-      if (to === group.messages.length) group.sent = true;
-      count += to - from;
-    }
-    return { topicMessages: [...byTopic.values()], parts, count, bytes, largestRecordBytes: largest, commit };
   }
 
   private requestContext(request: ProduceRequest): { topics: string[]; requestBytes: number; largestRecordBytes: number; maxMessageBytes: number } {
@@ -376,10 +275,21 @@ export class KafkaSink {
     };
   }
 
-  /** Counts a request's messages as acked; groups complete in order, so they leave from the front. */
+  /**
+   * Counts a request's messages as acked; groups complete in order, so they leave from the
+   * front. A marked group leaves only once a commit covers it: the pipeline checkpoints
+   * exactly-once from marked groups.
+   */
   private ack(request: ProduceRequest): void {
     for (const [group, n] of request.parts) group.remaining -= n;
-    while (this.queue.length > 0 && this.queue[0]!.remaining === 0 && this.queue[0]!.sent) this.queue.shift()!.resolve();
+    if (request.commit) {
+      const through = request.parts[request.parts.length - 1]![0];
+      for (const group of this.queue) {
+        group.committed = true;
+        if (group === through) break;
+      }
+    }
+    while (this.queue.length > 0 && done(this.queue[0]!)) this.queue.shift()!.resolve();
     this.inFlight -= request.count;
     this.inFlightBytes -= request.bytes;
     if (this.capacityWaiters.length > 0 && this.atHalf()) {
@@ -403,6 +313,10 @@ export class KafkaSink {
     for (const w of waiters) w();
     this.options.logger.error('Kafka sink failed; nothing after the last acked message is checkpointed', { error: err.message });
   }
+}
+
+function done(group: PendingGroup): boolean {
+  return group.remaining === 0 && group.sent && (!group.mark || group.committed);
 }
 
 function toTopicMessages(m: OutboundMessage): TopicMessages {

@@ -59,6 +59,7 @@ describe('parseConfig', () => {
         skipped_topic: '_tributary_skipped',
         delivery: 'at_least_once',
         transaction_timeout_ms: 300000,
+        transaction_commit_interval_ms: 100,
       },
       routes: [],
       columns: [],

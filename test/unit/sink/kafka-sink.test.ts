@@ -651,6 +651,7 @@ describe('KafkaSink', () => {
     const transactional = {
       id: 'tributary-t',
       timeoutMs: 60_000,
+      commitIntervalMs: 0,
       checkpointRecord: (m: { position: { gtid: string | null } }) => ({ topic: 'cp', key: Buffer.from('t'), value: Buffer.from(String(m.position.gtid)) }),
     };
 
@@ -729,6 +730,100 @@ describe('KafkaSink', () => {
       assert.equal(producer.batches.length, 1, 'no retry in place');
       assert.deepEqual(producer.transactions, [{ requests: [0], end: 'abort' }]);
       assert.equal(sink.committed, null);
+    });
+
+    describe('with a commit interval (kafka.transaction_commit_interval_ms)', () => {
+      const clock = () => {
+        let ms = 0;
+        return { now: () => ms, advance: (by: number) => void (ms += by) };
+      };
+      const interval = { ...transactional, commitIntervalMs: 100 };
+
+      /** A sink whose request 0 (mark 0, committed alone) is out while `n` marked one-message sends queue. */
+      async function queuedBehindBlocker(n: number, batchMaxMessages: number) {
+        const time = clock();
+        const made = makeSink({ transactional: interval, batchMaxMessages, now: time.now });
+        const blocker = watch(made.sink.send(msgs('t', 'x'), { mark: mark(0) }));
+        await settle();
+        const sends = Array.from({ length: n }, (_, i) => watch(made.sink.send(msgs('t', `k${i + 1}`), { mark: mark(i + 1) })));
+        made.producer.ack(0);
+        await blocker.promise;
+        await settle();
+        return { ...made, time, sends };
+      }
+
+      it('keeps the transaction open while later marks wait, and resolves marked sends only at the commit', async () => {
+        const { sink, producer, sends } = await queuedBehindBlocker(5, 2);
+        // Request 1 takes k1, k2; k3..k5 wait with marks of their own: no commit yet.
+        assert.deepEqual(producer.summary(1), [['t', ['k1', 'k2']]]);
+        producer.ack(1);
+        await settle();
+        assert.deepEqual(sends.map((s) => s.state()), ['pending', 'pending', 'pending', 'pending', 'pending'], 'acked but not committed');
+        assert.deepEqual(sink.committed, mark(0));
+        assert.deepEqual(producer.summary(2), [['t', ['k3', 'k4']]]);
+        producer.ack(2);
+        await settle();
+        // k5 is the last mark queued: its request commits, with the checkpoint record of mark 5.
+        assert.deepEqual(producer.summary(3), [['t', ['k5']], ['cp', ['t']]]);
+        assert.equal(String(producer.batches[3]!.topicMessages![1]!.messages[0]!.value), '0-1-5');
+        producer.ack(3);
+        await within(Promise.all(sends.map((s) => s.promise)), 'the held sends');
+        assert.deepEqual(producer.transactions, [
+          { requests: [0], end: 'commit' },
+          { requests: [1, 2, 3], end: 'commit' },
+        ]);
+        assert.deepEqual(sink.committed, mark(5));
+      });
+
+      it('commits at the last mark of a request once the interval has passed, though more marks wait', async () => {
+        const { sink, producer, sends, time } = await queuedBehindBlocker(6, 2);
+        assert.deepEqual(producer.summary(1), [['t', ['k1', 'k2']]]);
+        time.advance(100);
+        producer.ack(1);
+        await settle();
+        // Request 2 is taken 100 ms after its transaction opened: it commits at mark 4.
+        assert.deepEqual(producer.summary(2), [['t', ['k3', 'k4']], ['cp', ['t']]]);
+        producer.ack(2);
+        await settle();
+        assert.deepEqual(sends.map((s) => s.state()), ['resolved', 'resolved', 'resolved', 'resolved', 'pending', 'pending']);
+        assert.deepEqual(sink.committed, mark(4));
+        // The next transaction opens with request 3, which holds the last mark queued.
+        assert.deepEqual(producer.summary(3), [['t', ['k5', 'k6']], ['cp', ['t']]]);
+        producer.ack(3);
+        await within(Promise.all(sends.map((s) => s.promise)), 'the last sends');
+        assert.deepEqual(producer.transactions, [
+          { requests: [0], end: 'commit' },
+          { requests: [1, 2], end: 'commit' },
+          { requests: [3], end: 'commit' },
+        ]);
+      });
+
+      it('commits at once when nothing committable waits: a quiet pipeline keeps its latency', async () => {
+        const time = clock();
+        const { sink, producer } = makeSink({ transactional: interval, now: time.now });
+        const first = watch(sink.send(msgs('t', 'a'), { mark: mark(1) }));
+        await settle();
+        // Messages of an unfinished source transaction queue behind: they give no commit point.
+        void sink.send(msgs('t', 'b'));
+        assert.deepEqual(producer.summary(0), [['t', ['a']], ['cp', ['t']]]);
+        producer.ack(0);
+        await first.promise;
+        assert.deepEqual(sink.committed, mark(1));
+      });
+
+      it('a failure while commits are held rejects the held sends: nothing uncommitted is acked', async () => {
+        const { sink, producer, sends } = await queuedBehindBlocker(2, 1);
+        producer.ack(1);
+        await settle();
+        producer.failWith(2, new KafkaJSConnectionError('Connection error', { broker: '127.0.0.1:9', code: 'ECONNREFUSED' }));
+        await settle();
+        assert.deepEqual(sends.map((s) => s.state()), ['rejected', 'rejected']);
+        assert.deepEqual(producer.transactions, [
+          { requests: [0], end: 'commit' },
+          { requests: [1, 2], end: 'abort' },
+        ]);
+        assert.deepEqual(sink.committed, mark(0));
+      });
     });
 
     it('a fenced producer is final: another process of the pipeline took over', async () => {
