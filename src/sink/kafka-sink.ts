@@ -209,7 +209,16 @@ export class KafkaSink {
   private async produceNext(): Promise<void> {
     if (this.failure) return;
     const request = this.planner.take(this.queue);
-    if (request.count === 0 && !request.commit) return;
+    if (request.count === 0 && !request.commit) {
+      // Nothing to send while messages wait would hang the pipeline silently: stop it instead.
+      if (this.queue.some((g) => !g.sent)) {
+        this.fail(new TributaryError('the Kafka sink planned an empty request while messages were waiting', {
+          code: 'KAFKA_PRODUCE',
+          fix: 'this is a bug in Tributary; please report it with the log. A restart resumes from the checkpoint',
+        }));
+      }
+      return;
+    }
     const started = performance.now();
     try {
       if (this.options.transactional) await this.produceInTransaction(request, this.options.transactional);

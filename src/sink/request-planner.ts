@@ -109,7 +109,9 @@ export class RequestPlanner {
     for (const group of queue) {
       if (count >= max || full) break;
       if (group.sent) {
-        if (group.barrier) break;
+        // Only an unacked barrier holds later messages back. An acked one can still be queued
+        // behind a marked group waiting for its commit, and that commit comes from what follows.
+        if (group.barrier && group.remaining > 0) break;
         continue;
       }
       const from = group.taken;

@@ -811,6 +811,26 @@ describe('KafkaSink', () => {
         assert.deepEqual(sink.committed, mark(1));
       });
 
+      it('a barrier acked while a commit is held does not stop the requests after it (the commit comes from them)', async () => {
+        const { sink, producer } = makeSink({ transactional: interval, now: clock().now });
+        const blocker = watch(sink.send(msgs('t', 'x'), { mark: mark(0) }));
+        await settle();
+        // While request 0 is out: a marked send, a schema barrier, and a later marked send.
+        const first = watch(sink.send(msgs('t', 'a'), { mark: mark(1) }));
+        const schemas = watch(sink.send(msgs('s', 'schema'), { barrier: true }));
+        const later = watch(sink.send(msgs('t', 'b'), { mark: mark(2) }));
+        producer.ack(0);
+        await blocker.promise;
+        await settle();
+        assert.deepEqual(producer.summary(1), [['t', ['a']], ['s', ['schema']]], 'the barrier ends the request; mark 1 is not yet committed');
+        producer.ack(1);
+        await settle();
+        assert.deepEqual(producer.summary(2), [['t', ['b']], ['cp', ['t']]]);
+        producer.ack(2);
+        await within(Promise.all([first.promise, schemas.promise, later.promise]), 'the sends around the barrier');
+        assert.deepEqual(sink.committed, mark(2));
+      });
+
       it('a failure while commits are held rejects the held sends: nothing uncommitted is acked', async () => {
         const { sink, producer, sends } = await queuedBehindBlocker(2, 1);
         producer.ack(1);
