@@ -133,6 +133,8 @@ async function follow(kafka: Kafka, admin: Admin, topic: string, opts: FollowOpt
     if (!opts.follow && BigInt(p.high) > start) ends.set(p.partition, BigInt(p.high));
   }
   if ((!opts.follow && ends.size === 0) || signal.aborted) return;
+  // On stderr, so stdout stays JSON lines: says from where a follow starts (what is written from now on is printed).
+  if (opts.follow) process.stderr.write(`tail: following ${topic} from offset ${[...starts].map(([p, o]) => `${p}:${o}`).join(', ')}; Ctrl-C stops\n`);
   const groupId = `tributary-tail-${randomUUID()}`;
   const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
   let printed = 0;

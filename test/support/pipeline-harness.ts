@@ -91,8 +91,8 @@ export interface RunningPipeline {
 }
 
 /** Runs the pipeline in this process; resolves once it streams. */
-export async function runPipeline(config: TestPipelineConfig): Promise<RunningPipeline> {
-  const logs: string[] = [];
+/** `logs` may be passed in to watch the lines of a start that has not resolved yet. */
+export async function runPipeline(config: TestPipelineConfig, logs: string[] = []): Promise<RunningPipeline> {
   const logger = createLogger('info', (line) => logs.push(line));
   const parsed = parseConfig(config.toml, config.file, {});
   const http = parsed.http.listen ? new HttpServer({ listen: parsed.http.listen, logger: logger.child('http') }) : null;

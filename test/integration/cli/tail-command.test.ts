@@ -98,8 +98,8 @@ test('tail --follow prints new messages from the end until SIGINT, then exits 0'
     await waitFor(async () => (await readTopics(kafka, [cfg.topicFor('t')])).length === 1, 30_000);
     const run = spawnTributary(['tail', '--config', cfg.file, '--topic', cfg.topicFor('t'), '--follow']);
     try {
-      // The consumer has joined once a message written now is printed.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Whatever is written once tail has taken its start offsets is printed.
+      await waitFor(() => run.output().includes('tail: following'), 30_000, run.output);
       await db.conn.query("INSERT INTO t VALUES (2, 'new')");
       await waitFor(() => run.output().includes('"new"'), 30_000, run.output);
       run.child.kill('SIGINT');

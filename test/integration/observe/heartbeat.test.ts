@@ -15,7 +15,7 @@ import { BINLOG_END_GTID_SQL, adminConnection, deleteTopics, ownDatabase, testKa
 import { runPipeline, testPipelineConfig, waitFor, type TestPipelineConfig } from '../../support/pipeline-harness.js';
 import { lastGtid } from '../../support/last-gtid.js';
 import { gtidSeq } from '../../support/gtid-seq.js';
-import { readCheckpointFile } from '../../support/checkpoint-file.js';
+import { readCheckpointFile, savedTableProgress } from '../../support/checkpoint-file.js';
 import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
 import { freePort } from '../../support/free-port.js';
 import { scrape, valueOf } from '../../support/scrape.js';
@@ -55,7 +55,8 @@ test('(a) only excluded tables written: heartbeats move the checkpoint past them
   await db.conn.query('CREATE TABLE noise (id INT PRIMARY KEY)');
   const startedAt = Date.now();
   runs.push(await runPipeline(beating), await runPipeline(quiet));
-  // Both have saved their first checkpoint and the (empty) snapshot of pub.
+  // Both save the (empty) snapshot of pub first: saved later, it would be a save after quietBefore.
+  for (const cfg of [beating, quiet]) await waitFor(() => savedTableProgress(cfg.checkpointPath, `${db.name}.pub`)?.done === true, 30_000);
   await db.conn.query('INSERT INTO pub VALUES (1)');
   const published = await lastGtid(db.conn);
   await checkpointCaughtUp(beating.checkpointPath, published);

@@ -16,7 +16,8 @@ import { freePort } from '../../support/free-port.js';
 import { readyz, scrape, status, valueOf, watchReadiness } from '../../support/scrape.js';
 import type { SnapshotProgress } from '../../../src/model/snapshot-progress.js';
 
-const SNAPSHOT_ROWS = 4000;
+// Enough chunks that the snapshotting state lasts seconds, not one poll, on a fast machine too.
+const SNAPSHOT_ROWS = 20_000;
 
 test('/metrics, /readyz and /status of a pipeline that snapshots a table, then streams known changes', { timeout: 120_000 }, async (t) => {
   const db = await ownDatabase('t_http');

@@ -58,5 +58,12 @@ test('/readyz says retrying while a broker outage is ridden out, streaming befor
   await waitFor(() => readiness.states.at(-1) === '503 stopped', 5_000);
   // In the order seen: ready, riding the outage out, ready again, stopped.
   const seen = readiness.states.filter((s, i, all) => i === 0 || s !== all[i - 1]);
-  assert.deepEqual(seen.slice(seen.indexOf('200 streaming')), ['200 streaming', '503 retrying', '200 streaming', '503 stopped'], readiness.states.join(', '));
+  // A broker coming back can flap (one request through, the next retried): in order, not exactly once each.
+  const fromReady = seen.slice(seen.indexOf('200 streaming'));
+  const expected = ['200 streaming', '503 retrying', '200 streaming', '503 stopped'];
+  let at = 0;
+  for (const state of fromReady) if (state === expected[at]) at++;
+  assert.equal(at, expected.length, readiness.states.join(', '));
+  assert.equal(fromReady.at(-1), '503 stopped', readiness.states.join(', '));
+  assert.deepEqual([...new Set(fromReady)].sort(), ['200 streaming', '503 retrying', '503 stopped'], readiness.states.join(', '));
 });

@@ -137,7 +137,8 @@ test('a MariaDB restart during a snapshot is ridden out: binlog reconnect, snaps
 });
 
 test('a binlog connection cut in the middle of a large transaction is reopened, and nothing of it repeats', { timeout: 120_000 }, async (t) => {
-  const ROWS = 20_000;
+  // Large enough that the cut lands inside the transaction however fast the pipeline runs.
+  const ROWS = 60_000;
   const db = await ownDatabase('t_cut');
   const kafka = testKafka();
   // A small in-flight bound keeps the tailer paused inside the transaction while Kafka catches up.
@@ -153,11 +154,13 @@ test('a binlog connection cut in the middle of a large transaction is reopened, 
   const topic = cfg.topicFor('t');
   await db.conn.query(`INSERT INTO t SELECT seq, 0 FROM ${seqRows(ROWS)}`);
   const { topicSize } = await import('../../support/topic-size.js');
-  await waitFor(async () => (await topicSize(kafka, topic)) >= ROWS / 4, 60_000, run.output);
+  await waitFor(async () => (await topicSize(kafka, topic)) >= 1_000, 60_000, run.output);
   // Cut the replication connection on the server, as a network cut or a proxy failover does.
+  // A dump thread of an earlier test's stopped process can linger until the next binlog write,
+  // so every one of the user's is cut: only this test's pipeline is live.
   const [dumps] = await db.conn.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'tributary' AND COMMAND LIKE 'Binlog Dump%'");
-  assert.equal((dumps as { ID: number }[]).length, 1);
-  await db.conn.query(`KILL ${(dumps as { ID: number }[])[0]!.ID}`);
+  assert.ok((dumps as { ID: number }[]).length >= 1, 'no binlog reader to cut');
+  for (const d of dumps as { ID: number }[]) await db.conn.query(`KILL ${d.ID}`).catch(() => undefined);
   const sizeAtCut = await topicSize(kafka, topic);
   assert.ok(sizeAtCut < ROWS, `the whole transaction was out before the cut (${sizeAtCut})`);
   await waitFor(() => /binlog connection available again/.test(run.output()), 60_000, run.output);

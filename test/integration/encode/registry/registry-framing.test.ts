@@ -184,8 +184,10 @@ test('registry mode: a registry down at start is waited for, one cut mid-stream 
   setup(t, db, kafka, cfg);
   t.after(() => relay.close());
   await db.conn.query('CREATE TABLE o (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)');
-  const starting = runPipeline(cfg);
-  await new Promise((r) => setTimeout(r, 1_500));
+  const startLogs: string[] = [];
+  const starting = runPipeline(cfg, startLogs);
+  // Opened only once the start has met the registry down, however long its checks before took.
+  await waitFor(() => startLogs.some((l) => l.includes('schema registry unavailable')), 30_000, () => startLogs.join(''));
   await relay.open();
   const pipeline = await starting;
   try {
