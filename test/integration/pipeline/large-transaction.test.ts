@@ -49,7 +49,11 @@ async function bigTransaction(t: TestContext, rows: number, compressed: boolean)
   assert.match(run.output(), /stopped; checkpoint at gtid/);
 }
 
-test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000 }, (t) => bigTransaction(t, ROWS, false));
+// On MySQL the compressed test below streams the same transaction through the same bound, and
+// the uncompressed path is the server-independent one MariaDB runs: once keeps npm test short.
+test('a 1,000,000-row transaction streams through a 128 MiB heap', { timeout: 600_000, skip: ON_MYSQL ? 'on MySQL the compressed 1,000,000-row test covers it' : false }, (t) =>
+  bigTransaction(t, ROWS, false),
+);
 
 test('a 1,000,000-row compressed transaction (MySQL) streams through a 128 MiB heap', { timeout: 600_000, skip: ON_MYSQL ? false : 'binlog_transaction_compression is MySQL only' }, (t) =>
   bigTransaction(t, 1_000_000, true),
