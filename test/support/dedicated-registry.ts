@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { registryApiAt } from './registry.js';
 
 const run = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -61,15 +62,8 @@ export class DedicatedRegistry {
   }
 
   /** A call to the REST API over http; throws on a non-2xx answer. */
-  async api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-    const res = await fetch(`${this.url}/${path}`, {
-      method: init.method ?? 'GET',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`registry ${init.method ?? 'GET'} ${path}: HTTP ${res.status} ${text}`);
-    return JSON.parse(text) as T;
+  api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    return registryApiAt<T>(this.url, path, init);
   }
 
   private async script(command: 'up' | 'down'): Promise<void> {

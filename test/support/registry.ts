@@ -12,9 +12,14 @@ export function registryDecoder(url = REGISTRY_URL): SchemaRegistry {
   return new SchemaRegistry({ host: url });
 }
 
-/** A call to the registry's REST API; throws on a non-2xx answer. */
-export async function registryApi<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${REGISTRY_URL}/${path}`, {
+/** A call to the local stack registry's REST API; throws on a non-2xx answer. */
+export function registryApi<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return registryApiAt<T>(REGISTRY_URL, path, init);
+}
+
+/** A call to the REST API of the registry at `url`; throws on a non-2xx answer. */
+export async function registryApiAt<T = unknown>(url: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(`${url}/${path}`, {
     method: init.method ?? 'GET',
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
