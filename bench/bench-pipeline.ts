@@ -5,6 +5,7 @@
  * the measured interval, and one JSON result line that bench/run-all.ts collects.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { ownDatabase, KAFKA_BROKERS, deleteTopics } from '../test/support/stack.js';
 import { spawnTributary, testPipelineConfig, waitFor, type TestPipelineConfig } from '../test/support/pipeline-harness.js';
@@ -79,7 +80,9 @@ export class BenchPipeline {
       checkpoint: exactlyOnce ? { store: 'kafka', interval_ms: 1000 } : { interval_ms: 1000 },
       snapshot,
     });
-    const table = new BenchTable(db.conn);
+    // BENCH_NOTE_BYTES=<n>: every row's TEXT column exactly n bytes (wide rows; bench/wide-rows.ts).
+    const noteBytes = process.env.BENCH_NOTE_BYTES ? Number(process.env.BENCH_NOTE_BYTES) : null;
+    const table = new BenchTable(db.conn, 't', noteBytes);
     await table.create();
     return new BenchPipeline(workload, db, table, cfg);
   }
@@ -157,12 +160,15 @@ export class BenchPipeline {
     const peak = peakRssMb(this.pid);
     this.child!.child.kill('SIGTERM');
     const code = await this.child!.exited;
+    // BENCH_LOG=<file> keeps what the child printed (its log, or node's --trace-gc lines).
+    if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, this.output());
     const result: BenchResult = {
       workload: this.workload,
       rows,
       delivery: this.exactlyOnce ? 'exactly_once' : 'at_least_once',
       framing: this.registry ? 'registry' : 'self-contained',
       compression: process.env.BENCH_COMPRESSION ?? 'none',
+      ...(this.table.noteBytes !== null ? { note_bytes: this.table.noteBytes } : {}),
       seconds,
       rows_per_s: Math.round(rows / seconds),
       peak_rss_mb: peak,

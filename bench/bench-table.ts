@@ -9,12 +9,25 @@ import { seqRows } from '../test/support/stack.js';
 
 /** Rows per INSERT ... SELECT when filling: keeps each binlog transaction moderate. */
 const FILL_CHUNK = 100_000;
+/** And at most this many bytes of `note` per INSERT, so wide rows fill in moderate transactions too. */
+const FILL_CHUNK_BYTES = 64 * 1024 * 1024;
 
 export class BenchTable {
+  /**
+   * `noteBytes` makes every `note` exactly that long (up to 65,535: a TEXT), so a row is
+   * about noteBytes + 150 bytes; by default notes are 40–100 bytes (rows of about 250).
+   */
   constructor(
     private readonly conn: mysql.Connection,
     readonly name = 't',
+    readonly noteBytes: number | null = null,
   ) {}
+
+  private noteExpr(after: number): string {
+    return this.noteBytes === null
+      ? `RPAD(CONCAT('note ', ${after} + seq, ' '), 40 + seq % 61, 'abcdefghij')`
+      : `RPAD(CONCAT('note ', ${after} + seq, ' '), ${this.noteBytes}, 'abcdefghij')`;
+  }
 
   async create(): Promise<void> {
     await this.conn.query(`CREATE TABLE \`${this.name}\` (
@@ -26,7 +39,8 @@ export class BenchTable {
 
   /** Inserts rows 1..rows, in chunks of FILL_CHUNK (one transaction each). */
   async fill(rows: number): Promise<void> {
-    for (let from = 0; from < rows; from += FILL_CHUNK) await this.insert(from, Math.min(FILL_CHUNK, rows - from));
+    const chunk = Math.max(1, Math.min(FILL_CHUNK, Math.floor(FILL_CHUNK_BYTES / (this.noteBytes ?? 100))));
+    for (let from = 0; from < rows; from += chunk) await this.insert(from, Math.min(chunk, rows - from));
   }
 
   /**
@@ -37,7 +51,7 @@ export class BenchTable {
     await this.conn.query(`INSERT INTO \`${this.name}\` SELECT ${after} + seq, CONCAT('customer-', ${after} + seq), (${after} + seq) / 100,
         '2024-01-01 00:00:00.000001' + INTERVAL (${after} + seq) SECOND, NOW(6), seq % 1000,
         ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'returned'), JSON_OBJECT('k', seq % 10, 'tag', CONCAT('t', seq % 100)),
-        RPAD(CONCAT('note ', ${after} + seq, ' '), 40 + seq % 61, 'abcdefghij'), (${after} + seq) * 7919, (${after} + seq) / 7
+        ${this.noteExpr(after)}, (${after} + seq) * 7919, (${after} + seq) / 7
       FROM ${seqRows(count)}`);
   }
 

@@ -6,9 +6,8 @@
  *
  * Workloads: stream, snapshot, update, latency (default: all four, in that order).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { BenchPipeline, type BenchResult } from './bench-pipeline.js';
+import type { BenchResult } from './bench-pipeline.js';
+import { runBenchScript } from './run-bench-script.js';
 import { resultTable } from './result-table.js';
 
 const SCRIPTS: Record<string, string> = {
@@ -26,21 +25,8 @@ if (unknown.length > 0) {
 
 const results: BenchResult[] = [];
 for (const workload of chosen) {
-  const script = fileURLToPath(new URL(SCRIPTS[workload]!, import.meta.url));
-  console.error(`# ${workload}: ${script}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    process.stderr.write(d);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.split('\n').filter((l) => l.startsWith(BenchPipeline.RESULT_PREFIX)).at(-1);
-  if (code !== 0 || !line) {
-    console.error(`# ${workload} failed (exit ${code})`);
-    process.exitCode = 1;
-    continue;
-  }
-  results.push(JSON.parse(line.slice(BenchPipeline.RESULT_PREFIX.length)) as BenchResult);
+  const result = await runBenchScript(SCRIPTS[workload]!);
+  if (result) results.push(result);
+  else process.exitCode = 1;
 }
 console.log(resultTable(results));
