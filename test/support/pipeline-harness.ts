@@ -136,8 +136,12 @@ export function spawnTributary(
   const format = text ? ['--log-format', 'text'] : [];
   // `compiled` runs bin/tributary.js with the node flags of its #! line, as a deployment does
   // (it runs the build, dist/, when there is one); else the sources through tsx.
-  const cli = options.compiled ? [...launcherFlags(), join(REPO, 'bin/tributary.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...cli, ...args, ...format], {
+  // `nodeArgs` come after the #! line's flags, so they override them (V8 takes the last).
+  const nodeArgs = options.nodeArgs ?? [];
+  const cli = options.compiled
+    ? [...launcherFlags(), ...nodeArgs, join(REPO, 'bin/tributary.js')]
+    : [...nodeArgs, '--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+  const child = spawn(process.execPath, [...cli, ...args, ...format], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
