@@ -23,12 +23,6 @@ export class BenchTable {
     readonly noteBytes: number | null = null,
   ) {}
 
-  private noteExpr(after: number): string {
-    return this.noteBytes === null
-      ? `RPAD(CONCAT('note ', ${after} + seq, ' '), 40 + seq % 61, 'abcdefghij')`
-      : `RPAD(CONCAT('note ', ${after} + seq, ' '), ${this.noteBytes}, 'abcdefghij')`;
-  }
-
   async create(): Promise<void> {
     await this.conn.query(`CREATE TABLE \`${this.name}\` (
       id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL, price DECIMAL(12,2) NOT NULL,
@@ -51,7 +45,7 @@ export class BenchTable {
     await this.conn.query(`INSERT INTO \`${this.name}\` SELECT ${after} + seq, CONCAT('customer-', ${after} + seq), (${after} + seq) / 100,
         '2024-01-01 00:00:00.000001' + INTERVAL (${after} + seq) SECOND, NOW(6), seq % 1000,
         ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'returned'), JSON_OBJECT('k', seq % 10, 'tag', CONCAT('t', seq % 100)),
-        ${this.noteExpr(after)}, (${after} + seq) * 7919, (${after} + seq) / 7
+        RPAD(CONCAT('note ', ${after} + seq, ' '), ${this.noteBytes ?? '40 + seq % 61'}, 'abcdefghij'), (${after} + seq) * 7919, (${after} + seq) / 7
       FROM ${seqRows(count)}`);
   }
 

@@ -5,7 +5,7 @@
 // GC left live (V8 picks up to 4 while collections are cheap): messages awaiting their ack
 // outlive the young generation, so the old one fills with them between collections; this
 // cut peak RSS by 17-27 MB a workload for 5-10% more CPU in the snapshot and the large
-// UPDATE (bench/README.md, "Memory"). `node --max-semi-space-size=N
+// UPDATE (bench/README.md, "Memory and DATETIME reads"). `node --max-semi-space-size=N
 // --heap-growing-percent=M bin/tributary.js ...` overrides them.
 // Runs the compiled CLI when `npm run build` has produced it; in a development
 // checkout without a build it runs the TypeScript sources through tsx instead.
