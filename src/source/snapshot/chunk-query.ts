@@ -1,10 +1,7 @@
 import type { ColumnType } from '../schema/column-type.js';
 import { cursorParameter, cursorValue, type KeyCursor } from './key-cursor.js';
 import type { SnapshotTable } from './snapshot-table.js';
-
-export function quoteName(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
+import { quoteName } from '../quote-name.js';
 
 /** How one chunk-key column is read into a cursor and compared against it in SQL. */
 interface KeyBinding {

@@ -15,7 +15,8 @@ import {
 import { RowDecoder } from '../schema/row-decoder.js';
 import { ZONGJI_ROW_OPTIONS } from '../schema/zongji-row-options.js';
 import { keysOf, type IndexPart } from './chunk-key.js';
-import { ChunkQuery, quoteName } from './chunk-query.js';
+import { ChunkQuery } from './chunk-query.js';
+import { quoteName } from '../quote-name.js';
 import { checkCursor, rowKey, type KeyCursor } from './key-cursor.js';
 import type { SnapshotTable } from './snapshot-table.js';
 import { mysqlConnectionOptions } from '../mysql-connection-options.js';

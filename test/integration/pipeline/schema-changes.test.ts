@@ -117,3 +117,35 @@ test('schema_changes_topic = "" publishes no schema changes', async (t) => {
   await admin.disconnect();
   assert.deepEqual(topics.filter((x) => x.startsWith(`${cfg.topicPrefix}.`)), [cfg.topicFor('t')]);
 });
+
+test('a schema change carries the table as its statement left it: never the definition from before it', { timeout: 180_000 }, async (t) => {
+  // MySQL writes a DDL to the binlog before its data dictionary commits, so a definition
+  // read as soon as the statement arrives could still show the old table. Many ALTERs in
+  // a row give that window many chances; each message must hold every column added so far.
+  const ALTERS = 250;
+  const db = await ownDatabase('t_ddlrace');
+  const kafka = testKafka();
+  const cfg = testPipelineConfig({ db: db.name, snapshot: { mode: 'never' } });
+  t.after(async () => {
+    await deleteTopics(kafka, cfg.name);
+    await db.drop();
+  });
+  const changesTopic = `${cfg.topicPrefix}._schema_changes`;
+  const pipeline = await runPipeline(cfg);
+  try {
+    await db.conn.query('CREATE TABLE r (id INT PRIMARY KEY)');
+    for (let k = 1; k <= ALTERS; k++) await db.conn.query(`ALTER TABLE r ADD COLUMN c${k} INT NULL`);
+    await waitFor(async () => (await readTopics(kafka, [changesTopic])).length >= ALTERS + 1, 120_000, () => `waiting for ${ALTERS + 1} schema changes`);
+  } finally {
+    await pipeline.stop();
+  }
+  const changes = (await readPositioned(kafka, cfg.schemasTopic, [changesTopic])).map((r) => r.value as any);
+  assert.equal(changes.length, ALTERS + 1);
+  changes.forEach((c, k) => {
+    assert.equal(c.ddl, k === 0 ? 'CREATE TABLE r (id INT PRIMARY KEY)' : `ALTER TABLE r ADD COLUMN c${k} INT NULL`);
+    const names: string[] = c.tableChanges[0].table.columns.map((x: { name: string }) => x.name);
+    // A later ALTER that already ran may show through (documented); an earlier one never is missing.
+    const expected = ['id', ...Array.from({ length: k }, (_, i) => `c${i + 1}`)];
+    assert.deepEqual(names.slice(0, expected.length), expected, `message ${k} (${c.ddl}) has columns ${names.join(',')}`);
+  });
+});
