@@ -37,6 +37,8 @@ export interface Chunk {
   keys: string[];
   /** The cursor after the last row; null when the chunk is empty. */
   last: KeyCursor | null;
+  /** Whether a row follows the chunk's last: read as one row past the limit, never decoded. */
+  more: boolean;
 }
 
 const TABLES_QUERY =
@@ -158,7 +160,8 @@ export class ChunkReader {
 
   /**
    * Up to `limit` rows after `after` (from the start when null) in chunk-key order: keyset
-   * pagination, never OFFSET, so each chunk costs an index range scan however far in.
+   * pagination, never OFFSET, so each chunk costs an index range scan however far in. One
+   * row more is asked for, so whether the table ends here costs no second query.
    */
   async readChunk(t: SnapshotTable, after: KeyCursor | null, limit: number): Promise<Chunk> {
     if (t.chunkKey.length === 0) {
@@ -183,20 +186,21 @@ export class ChunkReader {
     }
     const values = await this.run(`read a chunk of ${t.db}.${t.table}`, async (conn) => {
       const [result] = await conn.execute<mysql.RowDataPacket[][]>(
-        { sql: `${sql} LIMIT ${limit}`, rowsAsArray: true, typeCast: typeCastFor(t) },
+        { sql: `${sql} LIMIT ${limit + 1}`, rowsAsArray: true, typeCast: typeCastFor(t) },
         params as mysql.ExecuteValues,
       );
       return result as unknown as unknown[][];
     });
-    const rows: Row[] = new Array(values.length);
-    const keys: string[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) {
+    const n = Math.min(values.length, limit);
+    const rows: Row[] = new Array(n);
+    const keys: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
       const row = t.decoder.decodeValues(values[i] as unknown[]);
       rows[i] = row;
       keys[i] = rowKey(row, t.chunkKey);
     }
-    const lastValues = values[values.length - 1];
-    return { rows, keys, last: lastValues ? query.cursorOf(lastValues) : null };
+    const lastValues = values[n - 1];
+    return { rows, keys, last: lastValues ? query.cursorOf(lastValues) : null, more: values.length > limit };
   }
 
   /** Exact COUNT(*) (for an unkeyed table, to compare with max_unkeyed_rows). */

@@ -273,8 +273,7 @@ export class IncrementalSnapshot implements StreamObserver {
       const limit = sizer.next();
       const read = await this.step(() => reader.readChunk(t, cursor, limit));
       sizer.observe(read.rows);
-      // A full chunk may still be the last: one more key decides the `last` marker.
-      const last = read.rows.length < limit || (await this.step(() => reader.readChunk(t, read.last, 1))).rows.length === 0;
+      const last = !read.more;
       const end = read.last ?? cursor;
       this.window.fill(chunk, (changed) => this.chunkEvents(id, t, read.rows, read.keys, changed, end, last));
       await this.watermark(slot, chunk, 'high');

@@ -96,14 +96,20 @@ async function pageAll(t: SnapshotTable, limit: number): Promise<{ rows: Row[]; 
   const rows: Row[] = [];
   const keys: string[] = [];
   let cursor: KeyCursor | null = null;
+  // `more` of each chunk must tell whether the next one has rows.
+  let more: boolean | null = null;
   for (let chunks = 0; chunks < 10_000; chunks++) {
     const chunk = await reader.readChunk(t, cursor, limit);
     assert.equal(chunk.rows.length, chunk.keys.length);
     assert.ok(chunk.rows.length <= limit);
+    if (chunk.rows.length < limit) assert.equal(chunk.more, false, 'a short chunk is the last');
     if (chunk.rows.length === 0) {
       assert.equal(chunk.last, null);
+      assert.notEqual(more, true, 'the chunk before said more rows followed');
       return { rows, keys, chunks };
     }
+    if (more !== null) assert.equal(more, true, 'the chunk before said it was the last');
+    more = chunk.more;
     rows.push(...chunk.rows);
     keys.push(...chunk.keys);
     cursor = JSON.parse(JSON.stringify(chunk.last)) as KeyCursor;
@@ -195,6 +201,9 @@ test('the chunk query is an index range scan on a two-column primary key', async
   assert.equal(row?.type, 'range');
   const next = await reader.readChunk(t, chunk.last, 3);
   assert.deepEqual(next.rows.map((r) => [r.a, r.b]), [[50, 10], [50, 11], [50, 12]]);
+  // The look-ahead row is not part of the chunk: the cursor is after the third row.
+  assert.deepEqual(next.last, [50, 12]);
+  assert.equal(next.more, true);
 });
 
 test('without a PRIMARY KEY: the promoted unique NOT NULL index is the key; a nullable unique index never is', async () => {
@@ -228,7 +237,7 @@ test('unkeyed tables: exact count and every row in one read; chunked reads refus
 
 test('an empty table gives an empty chunk and no cursor', async () => {
   const t = await reader.describe(db, 'empty');
-  assert.deepEqual(await reader.readChunk(t, null, 10), { rows: [], keys: [], last: null });
+  assert.deepEqual(await reader.readChunk(t, null, 10), { rows: [], keys: [], last: null, more: false });
   assert.equal(await reader.countRows(t), 0);
   assert.deepEqual(await reader.readAll(t), []);
 });
