@@ -72,13 +72,14 @@ export class BenchPipeline {
     }
     const db = await ownDatabase(`bench_${workload}`);
     const exactlyOnce = process.env.BENCH_DELIVERY === 'exactly_once';
+    const set = benchSettings(process.env.BENCH_SET ?? '');
     const cfg = testPipelineConfig({
       ...(process.env.BENCH_REGISTRY === '1' ? { extra: `[registry]\nurl = "${REGISTRY_URL}"` } : {}),
       db: db.name,
       // BENCH_COMPRESSION=<codec> sets kafka.compression (default none).
-      kafka: { compression: process.env.BENCH_COMPRESSION ?? 'none', ...(exactlyOnce ? { delivery: 'exactly_once' } : {}) },
+      kafka: { compression: process.env.BENCH_COMPRESSION ?? 'none', ...(exactlyOnce ? { delivery: 'exactly_once' } : {}), ...set['kafka'] },
       checkpoint: exactlyOnce ? { store: 'kafka', interval_ms: 1000 } : { interval_ms: 1000 },
-      snapshot,
+      snapshot: { ...snapshot, ...set['snapshot'] },
     });
     // BENCH_NOTE_BYTES=<n>: every row's TEXT column exactly n bytes (wide rows; bench/wide-rows.ts).
     const noteBytes = process.env.BENCH_NOTE_BYTES ? Number(process.env.BENCH_NOTE_BYTES) : null;
@@ -169,6 +170,7 @@ export class BenchPipeline {
       framing: this.registry ? 'registry' : 'self-contained',
       compression: process.env.BENCH_COMPRESSION ?? 'none',
       ...(this.table.noteBytes !== null ? { note_bytes: this.table.noteBytes } : {}),
+      ...(process.env.BENCH_SET ? { set: process.env.BENCH_SET } : {}),
       seconds,
       rows_per_s: Math.round(rows / seconds),
       peak_rss_mb: peak,
@@ -194,3 +196,17 @@ export class BenchPipeline {
   }
 }
 
+/**
+ * BENCH_SET="kafka.max_in_flight_bytes=4194304 snapshot.chunk_max_bytes=2097152": config
+ * keys of [kafka] and [snapshot] to try against their defaults; numbers stay numbers.
+ */
+function benchSettings(text: string): Record<string, Record<string, string | number>> {
+  const out: Record<string, Record<string, string | number>> = {};
+  for (const item of text.split(/\s+/).filter((x) => x !== '')) {
+    const m = /^(kafka|snapshot)\.([a-z_]+)=(.+)$/.exec(item);
+    if (!m) throw new Error(`BENCH_SET: "${item}" is not kafka.<key>=<value> or snapshot.<key>=<value>`);
+    const value = m[3]!;
+    (out[m[1]!] ??= {})[m[2]!] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
  * (default 1,000,000) through a `tributary start` process. rows/s = rows / (spawn .. both
  * the "snapshot of … done" line and the topic holding every row); each is reported too.
  *
- *   [BENCH_DELIVERY=exactly_once] [BENCH_REGISTRY=1] npx tsx bench/snapshot-throughput.ts [rows] [chunk_size] [parallelism]
+ *   [BENCH_DELIVERY=exactly_once] [BENCH_REGISTRY=1] npx tsx bench/snapshot-throughput.ts [rows] [chunk_size] [parallelism] [chunk_max_bytes]
  */
 import { waitFor } from '../test/support/pipeline-harness.js';
 import { BenchPipeline } from './bench-pipeline.js';
@@ -12,6 +12,7 @@ const rows = BenchPipeline.rows();
 const snapshot: Record<string, string | number> = { mode: 'initial' };
 if (process.argv[3]) snapshot.chunk_size = Number(process.argv[3]);
 if (process.argv[4]) snapshot.parallelism = Number(process.argv[4]);
+if (process.argv[5]) snapshot.chunk_max_bytes = Number(process.argv[5]);
 
 const bench = await BenchPipeline.create('snapshot', snapshot);
 try {

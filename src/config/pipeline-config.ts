@@ -97,7 +97,7 @@ const kafka = z.strictObject({
   compression: oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).default('none'),
   max_in_flight_messages: int(1, 10_000_000).default(10_000),
   // Bytes of those messages (keys, values, record overhead); pauses the binlog too.
-  max_in_flight_bytes: int(64 * 1024, 1 << 30).default(16 * 1024 * 1024),
+  max_in_flight_bytes: int(64 * 1024, 1 << 30).default(4 * 1024 * 1024),
   batch_max_messages: int(1, 1_000_000).default(2_000),
   retry_max_ms: int(0, MAX_MS).default(60_000),
   // The broker's default message.max.bytes is 1048588: 1 MiB plus the 12 bytes of offset and length.

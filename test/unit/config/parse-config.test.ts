@@ -51,7 +51,7 @@ describe('parseConfig', () => {
         truncate_handling: 'event',
         compression: 'none',
         max_in_flight_messages: 10000,
-        max_in_flight_bytes: 16777216,
+        max_in_flight_bytes: 4194304,
         batch_max_messages: 2000,
         retry_max_ms: 60000,
         max_message_bytes: 1048576,
