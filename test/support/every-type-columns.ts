@@ -35,10 +35,10 @@ export const WKB = Symbol('wkb');
  * SELECT expressions for the server's view of geometry column `column`: `<column>_wkb`, its
  * WKB in the stored axis order (MySQL's ST_AsBinary writes a geographic SRID such as 4326
  * latitude first unless told otherwise; MariaDB has no axis order and no such option), and
- * `<column>_srid`. `mysql`: whether the connection is to MySQL (a harness on MariaDB alone says false).
+ * `<column>_srid`, on the lane's server.
  */
-export function geometrySelect(column: string, mysql = ON_MYSQL): string {
-  const wkb = `ST_AsBinary(${column}${mysql ? ", 'axis-order=long-lat'" : ''})`;
+export function geometrySelect(column: string): string {
+  const wkb = `ST_AsBinary(${column}${ON_MYSQL ? ", 'axis-order=long-lat'" : ''})`;
   return `${wkb} AS ${column}_wkb, ST_SRID(${column}) AS ${column}_srid`;
 }
 

@@ -13,13 +13,17 @@ interface KeyBinding {
   asText: boolean;
 }
 
+const UNSIGNED_PARAM = 'CAST(CAST(? AS CHAR) AS UNSIGNED)';
+
 function bindingOf(column: string, t: ColumnType): KeyBinding {
   switch (t.family) {
     case 'integer':
       // MySQL documents a string compared with an integer column as a DOUBLE comparison,
       // which rounds above 2^53 (servers avoid it only by optimisation); CAST makes it an
-      // exact integer comparison on every version, and keeps the index usable.
-      return { cursorExpr: null, param: t.unsigned ? 'CAST(? AS UNSIGNED)' : 'CAST(? AS SIGNED)', asText: true };
+      // exact integer comparison and keeps the index usable. The inner CAST AS CHAR is
+      // needed too: MySQL 9.7 casts a bound parameter straight to UNSIGNED through a
+      // DOUBLE, so 18446744073709551613 compared as ...552000 and the cursor never moved.
+      return { cursorExpr: null, param: t.unsigned ? UNSIGNED_PARAM : 'CAST(CAST(? AS CHAR) AS SIGNED)', asText: true };
     case 'decimal':
       return { cursorExpr: null, param: `CAST(? AS DECIMAL(${t.precision},${t.scale}))`, asText: true };
     case 'bit':
@@ -27,7 +31,7 @@ function bindingOf(column: string, t: ColumnType): KeyBinding {
     case 'set':
       // ORDER BY sorts these by number (ENUM by ordinal) but compares them with a string as
       // text, which would page in a different order: page by the number on both sides.
-      return { cursorExpr: `${quoteName(column)} + 0`, param: 'CAST(? AS UNSIGNED)', asText: true };
+      return { cursorExpr: `${quoteName(column)} + 0`, param: UNSIGNED_PARAM, asText: true };
     default:
       // Strings compare in the column's collation (the column's coercibility wins over the
       // parameter's), temporal text converts to the column's type, binary compares bytewise.

@@ -4,6 +4,7 @@ import type { Row } from '../../../../src/model/change-event.js';
 import type { TableSchema } from '../../../../src/model/table-schema.js';
 import { TableSchemaCache } from '../../../../src/source/schema/table-schema-cache.js';
 import { ZONGJI_ROW_OPTIONS } from '../../../../src/source/schema/zongji-row-options.js';
+import { ADMIN, PIPELINE_USER } from '../../../support/stack.js';
 
 /** One decoded inserted row with the schema version it was read under. */
 export interface ReadRow {
@@ -13,8 +14,8 @@ export interface ReadRow {
   row: Row;
 }
 
-export const ADMIN = { host: '127.0.0.1', port: 3307, user: 'tributary_test', password: 'tributary_test' };
-export const PIPELINE_USER = { host: '127.0.0.1', port: 3307, user: 'tributary', password: 'tributary' };
+// The lane's server (TRIBUTARY_TEST_SOURCE), as every other integration test uses.
+export { ADMIN, PIPELINE_USER };
 
 export async function adminConnection(): Promise<mysql.Connection> {
   return mysql.createConnection({ ...ADMIN, multipleStatements: true, ...ZONGJI_ROW_OPTIONS });

@@ -27,7 +27,7 @@ function table(columns: Record<string, ColumnType>, chunkKey: string[]): Snapsho
 test('one-column key: a plain range, no OFFSET', () => {
   const q = new ChunkQuery(table({ id: columnType('integer', 'bigint', { unsigned: true }), v: columnType('text', 'varchar') }, ['id']));
   assert.equal(q.first, 'SELECT `id`, `v` FROM `d``b`.`t` ORDER BY `id`');
-  assert.equal(q.after, 'SELECT `id`, `v` FROM `d``b`.`t` WHERE `id` > CAST(? AS UNSIGNED) ORDER BY `id`');
+  assert.equal(q.after, 'SELECT `id`, `v` FROM `d``b`.`t` WHERE `id` > CAST(CAST(? AS CHAR) AS UNSIGNED) ORDER BY `id`');
   assert.deepEqual(q.parameters(['18446744073709551615']), ['18446744073709551615']);
   assert.equal(q.all, 'SELECT `id`, `v` FROM `d``b`.`t`');
   assert.equal(q.count, 'SELECT COUNT(*) AS n FROM `d``b`.`t`');
@@ -47,9 +47,9 @@ test('three-column key: the expanded row comparison with its parameters in order
   );
   assert.equal(
     q.after,
-    'SELECT `a`, `b`, `c`, `d`, `b` + 0 FROM `d``b`.`t` WHERE `a` >= CAST(? AS SIGNED) AND (' +
-      '`a` > CAST(? AS SIGNED) OR (`a` = CAST(? AS SIGNED) AND `b` > CAST(? AS UNSIGNED)) OR ' +
-      '(`a` = CAST(? AS SIGNED) AND `b` = CAST(? AS UNSIGNED) AND `c` > ?)) ORDER BY `a`, `b`, `c`',
+    'SELECT `a`, `b`, `c`, `d`, `b` + 0 FROM `d``b`.`t` WHERE `a` >= CAST(CAST(? AS CHAR) AS SIGNED) AND (' +
+      '`a` > CAST(CAST(? AS CHAR) AS SIGNED) OR (`a` = CAST(CAST(? AS CHAR) AS SIGNED) AND `b` > CAST(CAST(? AS CHAR) AS UNSIGNED)) OR ' +
+      '(`a` = CAST(CAST(? AS CHAR) AS SIGNED) AND `b` = CAST(CAST(? AS CHAR) AS UNSIGNED) AND `c` > ?)) ORDER BY `a`, `b`, `c`',
   );
   // Integers bind as exact text; binary comes back from its JSON form.
   assert.deepEqual(q.parameters([-7, 2, { b64: 'AP8=' }]), ['-7', '-7', '-7', '2', '-7', '2', Buffer.from([0, 255])]);
