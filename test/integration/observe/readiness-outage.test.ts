@@ -39,14 +39,15 @@ test('/readyz says retrying while a broker outage is ridden out, streaming befor
   await db.conn.query('INSERT INTO items VALUES (1, 1)');
   await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn));
   assert.deepEqual(await readyz(port), { status: 200, state: 'streaming' });
-  assert.equal(valueOf(await scrape(port), 'tributary_retries_total', { kind: 'Kafka' }), undefined);
+  // A broker just started may already have cost a retry (a topic's leader not yet elected).
+  const retriesBefore = valueOf(await scrape(port), 'tributary_retries_total', { kind: 'Kafka' }) ?? 0;
 
   await broker.down();
   for (let i = 2; i <= 11; i++) await db.conn.query(`INSERT INTO items VALUES (${i}, ${i})`);
   const duringOutage = await lastGtid(db.conn);
   await waitFor(async () => (await readyz(port)).state === 'retrying', 90_000, () => readiness.states.join(', '));
   assert.deepEqual(await readyz(port), { status: 503, state: 'retrying' });
-  assert.ok(valueOf(await scrape(port), 'tributary_retries_total', { kind: 'Kafka' })! >= 1);
+  assert.ok(valueOf(await scrape(port), 'tributary_retries_total', { kind: 'Kafka' })! >= retriesBefore + 1);
   assert.ok(valueOf(await scrape(port), 'tributary_messages_in_flight')! >= 10);
 
   await broker.up();

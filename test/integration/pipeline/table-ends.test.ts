@@ -10,12 +10,11 @@ import { lastGtid } from '../../support/last-gtid.js';
 import { readPositioned, type PositionedRecord } from '../../support/topic-reader.js';
 import { runPipeline, testPipelineConfig, waitFor, type TestPipelineOptions } from '../../support/pipeline-harness.js';
 import { checkpointCaughtUp } from '../../support/checkpoint-caught-up.js';
-import { readCheckpointFile } from '../../support/checkpoint-file.js';
+import { savedTableProgress } from '../../support/checkpoint-file.js';
 import { dropControlRows } from '../../support/snapshot-control-rows.js';
 import { ChangeLog } from '../../support/change-log.js';
 import { tableRows } from '../../support/table-rows.js';
 import { TRIBUTARY_VERSION } from '../../../src/version.js';
-import type { SnapshotProgress } from '../../../src/model/snapshot-progress.js';
 
 type Db = Awaited<ReturnType<typeof ownDatabase>>;
 
@@ -113,7 +112,9 @@ test('RENAME TABLE: the old topic ends with a t event, the new topic holds every
     await db.conn.query('DELETE FROM b WHERE id = 40');
     await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshot of ${db.name}.b done`)), 30_000, () => pipeline.logs.join(''));
     await checkpointCaughtUp(cfg.checkpointPath, await lastGtid(db.conn), () => pipeline.logs.join(''));
-    assert.equal((readCheckpointFile(cfg.checkpointPath)?.snapshot as SnapshotProgress | undefined)?.tables[`${db.name}.b`]?.done, true);
+    // "done" is logged when the last chunk is handed on, and its high watermark can follow
+    // the writes above in the binlog: only a saved `done` says every read is on the topic.
+    await waitFor(() => savedTableProgress(cfg.checkpointPath, `${db.name}.b`)?.done === true, 30_000, () => pipeline.logs.join(''));
 
     const old = await readPositioned(kafka, cfg.schemasTopic, [cfg.topicFor('a')]);
     assert.equal(old.length, 41);
@@ -137,8 +138,16 @@ test('a TRUNCATE while the table is snapshotted leaves no stale row in the topic
   await db.conn.query(`INSERT INTO big SELECT seq, seq FROM ${seqRows(60000)}`);
   const pipeline = await runPipeline(cfg);
   try {
-    await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshotting ${db.name}.big`)), 30_000, () => pipeline.logs.join(''));
-    await new Promise((r) => setTimeout(r, 300));
+    // The TRUNCATE must come after some reads are acked, and before the last.
+    await waitFor(
+      () => {
+        const p = savedTableProgress(cfg.checkpointPath, `${db.name}.big`);
+        if (p?.done) throw new Error('the snapshot finished before the TRUNCATE: nothing to test');
+        return (p?.rows ?? 0) >= 500;
+      },
+      30_000,
+      () => pipeline.logs.join(''),
+    );
     await db.conn.query('TRUNCATE TABLE big');
     await db.conn.query(`INSERT INTO big SELECT seq, -seq FROM ${seqRows(30)}`);
     await waitFor(() => pipeline.logs.some((l) => l.includes(`snapshot of ${db.name}.big done`)), 60_000, () => pipeline.logs.join(''));

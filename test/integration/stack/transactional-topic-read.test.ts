@@ -9,12 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readTopics } from '../../support/topic-reader.js';
 import { deleteTopics, testKafka, uniqueName } from '../../support/stack.js';
+import { waitFor } from '../../support/pipeline-harness.js';
 
 test('readTopics reads a transactional topic to its end: committed messages only, in order, no wait for the markers', async (t) => {
   const kafka = testKafka();
   const topic = uniqueName('t_txnread');
-  t.after(() => deleteTopics(kafka, topic));
   const admin = kafka.admin();
+  // A failed assertion must not leave the admin connected: the open socket keeps the test file from exiting.
+  t.after(async () => {
+    await admin.disconnect();
+    await deleteTopics(kafka, topic);
+  });
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
   const producer = kafka.producer({ transactionalId: topic, idempotent: true, maxInFlightRequests: 1 });
@@ -31,9 +36,10 @@ test('readTopics reads a transactional topic to its end: committed messages only
   } finally {
     await producer.disconnect();
   }
-  // Seven messages and four markers: the topic ends with the abort marker.
-  assert.equal((await admin.fetchTopicOffsets(topic))[0]!.high, '11');
-  await admin.disconnect();
+  // Seven messages and four markers: the topic ends with the abort marker. The coordinator
+  // writes markers after commit()/abort() return, so the end is awaited, not read once.
+  let high = '';
+  await waitFor(async () => (high = (await admin.fetchTopicOffsets(topic))[0]!.high) === '11', 10_000, () => `high watermark ${high}, not 11`);
 
   const started = Date.now();
   const records = await readTopics(kafka, [topic], 10_000);
