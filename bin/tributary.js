@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=200
 // The young generation capped at 4 MB a semi-space (V8's default grows to 16 or more): the
 // pipeline's garbage is short-lived and its live set small, so this cuts tens of MB of
-// peak RSS at no measured cost in rows/s. The old generation grows to 3 times what a full
+// peak RSS. 8 MB would snapshot about 20% faster but took the wide-row UPDATE past 200 MB
+// (bench/README.md, "At e30fe25"). The old generation grows to 3 times what a full
 // GC left live (V8 picks up to 4 while collections are cheap): messages awaiting their ack
 // outlive the young generation, so the old one fills with them between collections; this
 // cut peak RSS by 17-27 MB a workload for 5-10% more CPU in the snapshot and the large
